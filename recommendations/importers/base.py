@@ -1,0 +1,78 @@
+"""What every format reader produces, and the errors it reports.
+
+A reader turns one file into `Draft`s, one per source row, keeping values as published
+(whitespace normalised). Names (States, mechanisms, positions) are resolved and checked
+later, in `recommendations.importers.engine`, so every reader reports bad values alike.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read in the claimed format (message names why)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One bad value: `row` is the 1-based row (or table row) number in the file."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row else "file"
+        column = f", column {self.column!r}" if self.column else ""
+        value = f", value {self.value!r}" if self.value != "" else ""
+        return f"{where}{column}{value}: {self.message}"
+
+
+@dataclass
+class ReviewRef:
+    """Identifies the review a row belongs to, with names as published."""
+
+    mechanism: str  # a Mechanism code or alias: "upr", "- CRC", "Human Rights Committee"
+    state: str  # State under review, any known spelling
+    session: int | None = None  # UPR Working Group session
+    symbol: str = ""  # document symbol identifying a non-UPR review
+    date: datetime.date | None = None
+    document_symbols: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """One recommendation as read from one source row, before names are resolved."""
+
+    row: int
+    review: ReviewRef
+    text: str
+    paragraph: str = ""
+    # Texts of the several recommendations that share one UN paragraph (OHCHR lists);
+    # each is matched on its own against recommendations from sources that split them.
+    parts: list[str] = field(default_factory=list)
+    recommending_states: list[str] = field(default_factory=list)
+    position: str = ""  # raw, e.g. "Accepted", "Supported", "- Noted"
+    position_source: str = ""
+    action_category: int | None = None
+    theme_vocabulary: str = "uhri"
+    themes: list[tuple[str, str]] = field(default_factory=list)  # (legacy code or "", name)
+    affected_groups: list[str] = field(default_factory=list)
+    sdg_goals: list[int] = field(default_factory=list)
+    sdg_targets: list[tuple[str, str]] = field(default_factory=list)  # ("16.3", title or "")
+    external_id: str = ""
+    annotation_type: str = ""
+    requires_legislation: bool | None = None  # None: the source says nothing
+
+
+@dataclass
+class ParseResult:
+    """A reader's output: drafts for the good rows and every problem found."""
+
+    rows: int = 0
+    drafts: list[Draft] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,368 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from stakeholders.models import State
+from upr_portal.lib.text import name_key
+
+
+def upr_cycle(session: int | None) -> int | None:
+    """UPR cycle of a Working Group session: 1–12 -> 1, 13–26 -> 2, 27–40 -> 3, 41–54 -> 4."""
+    if session is None or session < 1:
+        return None
+    if session <= 12:
+        return 1
+    return (session - 13) // 14 + 2
+
+
+class MechanismKind(models.TextChoices):
+    UPR = "upr", _("Universal Periodic Review")
+    TREATY_BODY = "treaty-body", _("Treaty body")
+    SPECIAL_PROCEDURE = "special-procedure", _("Special procedures")
+    REGIONAL = "regional", _("Regional body")
+
+
+class Mechanism(models.Model):
+    """A body that issues recommendations: the UPR, a treaty body, special procedures…"""
+
+    code = models.SlugField(max_length=40, unique=True)
+    acronym = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=MechanismKind.choices)
+    aliases = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text=_("Other names used in source files (UHRI's `- CRC-OP-AC`, full names)."),
+    )
+
+    class Meta:
+        ordering = ["kind", "acronym"]
+
+    def __str__(self) -> str:
+        return self.acronym
+
+
+class Review(models.Model):
+    """One review of a State by a mechanism: a UPR session, a treaty body's concluding
+    observations, a special procedure's country visit."""
+
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="reviews")
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="reviews")
+    cycle = models.PositiveSmallIntegerField(null=True, blank=True)
+    session = models.PositiveSmallIntegerField(null=True, blank=True)
+    date = models.DateField(null=True, blank=True)
+    symbol = models.CharField(
+        _("document symbol"),
+        max_length=100,
+        blank=True,
+        help_text=_("The symbol that identifies a review without a session, e.g. CRC/C/CHN/CO/3-4."),
+    )
+    document_symbols = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+
+    class Meta:
+        ordering = ["state__name", "mechanism__kind", "session", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mechanism", "state", "session"],
+                condition=Q(session__isnull=False),
+                name="review_unique_session",
+            ),
+            models.UniqueConstraint(
+                fields=["mechanism", "state", "symbol"],
+                condition=Q(session__isnull=True),
+                name="review_unique_symbol",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.session:
+            return f"{self.state} – {self.mechanism} session {self.session}"
+        return f"{self.state} – {self.mechanism} {self.symbol}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.session and self.cycle is None and self.mechanism.kind == MechanismKind.UPR:
+            self.cycle = upr_cycle(self.session)
+        super().save(*args, **kwargs)
+
+
+class ThemeVocabulary(models.TextChoices):
+    UHRI = "uhri", _("UN human rights themes (UHRI)")
+    UPR_INFO = "upr-info", _("UPR Info issues")
+
+
+class NamedQuerySet(models.QuerySet):
+    def key_index(self) -> dict:
+        return {row.key: row for row in self}
+
+
+class Theme(models.Model):
+    vocabulary = models.CharField(max_length=16, choices=ThemeVocabulary.choices)
+    code = models.CharField(_("legacy UHRI code"), max_length=10, blank=True)
+    name = models.CharField(max_length=250)
+    key = models.CharField(max_length=250, editable=False)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["vocabulary", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["vocabulary", "key"], name="theme_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
+
+    def save(self, *args, **kwargs):
+        self.key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class AffectedGroup(models.Model):
+    name = models.CharField(max_length=250)
+    key = models.CharField(max_length=250, unique=True, editable=False)
+
+    objects = NamedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class SdgGoal(models.Model):
+    number = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("SDG goal")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class SdgTarget(models.Model):
+    goal = models.ForeignKey(SdgGoal, on_delete=models.CASCADE, related_name="targets")
+    number = models.CharField(max_length=8, unique=True, help_text=_("Official number, e.g. 16.3 or 16.a"))
+    position = models.PositiveSmallIntegerField(help_text=_("Order within the goal."))
+    title = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["goal__number", "position"]
+        verbose_name = _("SDG target")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}".strip()
+
+
+class Position(models.TextChoices):
+    SUPPORTED = "supported", _("Supported")
+    SUPPORTED_IN_PART = "supported-in-part", _("Supported in part")
+    NOTED = "noted", _("Noted")
+    PENDING = "pending", _("Pending")
+    VOLUNTARY_PLEDGE = "voluntary-pledge", _("Voluntary pledge")
+
+
+class ImplementationStatus(models.TextChoices):
+    NOT_REPORTED = "not-reported", _("No status reported")
+    NOT_STARTED = "not-started", _("Not started")
+    IN_PROGRESS = "in-progress", _("In progress")
+    PARTIALLY_IMPLEMENTED = "partially-implemented", _("Partially implemented")
+    FULLY_IMPLEMENTED = "fully-implemented", _("Fully implemented")
+    NO_LONGER_APPLICABLE = "no-longer-applicable", _("No longer applicable")
+
+
+class Source(models.TextChoices):
+    UPR_INFO = "upr-info", _("UPR Info database export")
+    OHCHR_LIST = "ohchr-list", _("OHCHR thematic list of recommendations")
+    UHRI = "uhri", _("Universal Human Rights Index export")
+    PORTAL = "portal", _("UPR Portal export")
+    MANUAL = "manual", _("Entered in the portal")
+
+
+class ActionCategory(models.IntegerChoices):
+    """UPR Info's action categories (McMahon), 1 = minimal to 5 = specific action."""
+
+    MINIMAL = 1, _("1 – Minimal action")
+    CONTINUING = 2, _("2 – Continuing action")
+    CONSIDERING = 3, _("3 – Considering action")
+    GENERAL = 4, _("4 – General action")
+    SPECIFIC = 5, _("5 – Specific action")
+
+
+class Recommendation(models.Model):
+    """One UN paragraph (or one UPR Info text in a review) addressed to a State."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="recommendations")
+    paragraph = models.CharField(max_length=20, blank=True)
+    text = models.TextField()
+    recommending_states = models.ManyToManyField(State, blank=True, related_name="recommendations_made")
+    position = models.CharField(max_length=20, choices=Position.choices, blank=True)
+    position_source = models.CharField(
+        _("source of position"), max_length=200, blank=True, help_text=_("e.g. A/HRC/25/5/Add.1 - Para. 186.28")
+    )
+    action_category = models.PositiveSmallIntegerField(choices=ActionCategory.choices, null=True, blank=True)
+    annotation_type = models.CharField(
+        max_length=100, blank=True, help_text=_("UHRI annotation type, e.g. Recommendations or Concerns/Observations.")
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="recommendations")
+    affected_groups = models.ManyToManyField(AffectedGroup, blank=True, related_name="recommendations")
+    sdg_goals = models.ManyToManyField(SdgGoal, blank=True, related_name="recommendations")
+    sdg_targets = models.ManyToManyField(SdgTarget, blank=True, related_name="recommendations")
+    requires_legislation = models.BooleanField(default=False)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    external_id = models.CharField(
+        max_length=64, blank=True, help_text=_("Identifier in the source, e.g. the OHCHR annotation id.")
+    )
+    status = models.CharField(
+        _("implementation status"),
+        max_length=24,
+        choices=ImplementationStatus.choices,
+        default=ImplementationStatus.NOT_REPORTED,
+        db_index=True,
+        editable=False,
+        help_text=_("Copy of the latest status change; written only by recommendation_set_status."),
+    )
+    status_date = models.DateField(null=True, blank=True, editable=False)
+    match_keys = ArrayField(models.TextField(), default=list, blank=True, editable=False)
+    former_codes = ArrayField(models.UUIDField(), default=list, blank=True, editable=False)
+    fingerprints = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["review", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "paragraph"], condition=~Q(paragraph=""), name="recommendation_unique_paragraph"
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"], condition=~Q(external_id=""), name="recommendation_unique_external_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(action_category__isnull=True) | Q(action_category__gte=1, action_category__lte=5),
+                name="recommendation_action_category_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        prefix = f"{self.paragraph} " if self.paragraph else ""
+        return f"{prefix}{self.text[:80]}"
+
+
+class StatusSource(models.TextChoices):
+    IMPORT = "import", _("Import")
+    PROGRESS_UPDATE = "progress-update", _("Validated progress update")
+    MANUAL = "manual", _("Set by the secretariat")
+
+
+class StatusChange(models.Model):
+    """Append-only history of a recommendation's implementation status.
+
+    Rows are never updated or deleted (a database trigger enforces it); the
+    recommendation's `status` is a copy of the newest row.
+    """
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="status_changes")
+    previous_status = models.CharField(max_length=24, choices=ImplementationStatus.choices)
+    status = models.CharField(max_length=24, choices=ImplementationStatus.choices)
+    effective_date = models.DateField()
+    source = models.CharField(max_length=20, choices=StatusSource.choices)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recommendation", "effective_date", "id"]
+        indexes = [models.Index(fields=["recommendation", "-effective_date", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.effective_date}: {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Status changes are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Status changes are append-only.")
+
+
+class ImportFormat(models.TextChoices):
+    AUTO = "auto", _("Detect from the file")
+    UPR_INFO_CSV = "upr-info-csv", _("UPR Info export (CSV)")
+    UPR_INFO_XLS = "upr-info-xls", _("UPR Info export (XLS)")
+    OHCHR_DOCX = "ohchr-docx", _("OHCHR thematic list (DOCX)")
+    UHRI_XLSX = "uhri-xlsx", _("UHRI export (XLSX)")
+    PORTAL_CSV = "portal-csv", _("UPR Portal export (CSV)")
+    PORTAL_XLSX = "portal-xlsx", _("UPR Portal export (XLSX)")
+
+
+class ImportRun(models.Model):
+    """One import of one file: its job state, progress, summary and errors."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        VALIDATED = "validated", _("Checked (dry run)")
+        SUCCEEDED = "succeeded", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    format = models.CharField(max_length=16, choices=ImportFormat.choices, default=ImportFormat.AUTO)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    summary = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+class RecommendationChange(models.Model):
+    """A field that an import changed on an existing recommendation (old -> new)."""
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="changes")
+    import_run = models.ForeignKey(ImportRun, on_delete=models.SET_NULL, null=True, blank=True)
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value[:30]} -> {self.new_value[:30]}"

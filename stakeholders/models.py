@@ -1,0 +1,69 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from upr_portal.lib.text import name_key
+
+
+class Region(models.TextChoices):
+    """UN regional groups, as used by the Human Rights Council."""
+
+    AFRICA = "africa", _("African Group")
+    ASIA_PACIFIC = "asia-pacific", _("Asia-Pacific Group")
+    EEG = "eeg", _("Eastern European Group")
+    GRULAC = "grulac", _("Latin American and Caribbean Group (GRULAC)")
+    WEOG = "weog", _("Western European and Others Group (WEOG)")
+
+
+class StateQuerySet(models.QuerySet):
+    def name_index(self) -> dict[str, "State"]:
+        """Every known spelling (name, ISO code, alias) as a `name_key` -> State map."""
+        index: dict[str, State] = {}
+        states = {state.pk: state for state in self}
+        for state in states.values():
+            index[name_key(state.name)] = state
+            index[name_key(state.official_name)] = state
+            index[state.iso3.lower()] = state
+        for alias in StateAlias.objects.filter(state__in=states.keys()).values_list("key", "state_id"):
+            index[alias[0]] = states[alias[1]]
+        return index
+
+
+class State(models.Model):
+    """A UN member State or observer State: reviewed, recommending, or both."""
+
+    iso3 = models.CharField(_("ISO 3166 alpha-3 code"), max_length=3, unique=True)
+    name = models.CharField(_("UN short name"), max_length=120, unique=True)
+    official_name = models.CharField(_("formal name"), max_length=200, blank=True)
+    region = models.CharField(_("UN regional group"), max_length=16, choices=Region.choices, blank=True)
+    is_observer = models.BooleanField(_("observer State"), default=False)
+
+    objects = StateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("State")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StateAlias(models.Model):
+    """Another spelling of a State's name, e.g. UPR Info's `DPR Korea`.
+
+    `key` is the `name_key` of the alias, so lookups ignore case, accents and quotes.
+    """
+
+    state = models.ForeignKey(State, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name_plural = _("State aliases")
+
+    def __str__(self) -> str:
+        return self.alias
+
+    def save(self, *args, **kwargs):
+        self.key = name_key(self.alias)
+        super().save(*args, **kwargs)

@@ -1,0 +1,91 @@
+"""Plain text helpers shared by importers, models and search: no Django imports."""
+
+import html
+import re
+import unicodedata
+
+# Characters that print as a space: no-break space, narrow no-break space, figure space,
+# the en/em spaces, ideographic space, zero-width space.
+_SPACE_CHARS = "\u00a0\u202f\u2007\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000\t\x0b\x0c"
+_SPACE_TABLE = str.maketrans({ch: " " for ch in _SPACE_CHARS} | {"\u200b": "", "\ufeff": ""})
+_MULTI_SPACE = re.compile(r" {2,}")
+
+# Typographic variants folded away before comparing texts or names.
+_FOLD_TABLE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+    }
+)
+
+
+def normalise_whitespace(value: str) -> str:
+    """Collapse spaces (no-break ones included) in each line; drop blank lines.
+
+    Text is otherwise kept exactly as published.
+    """
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_TABLE).split("\n")
+    cleaned = (_MULTI_SPACE.sub(" ", line).strip() for line in lines)
+    return "\n".join(line for line in cleaned if line)
+
+
+def strip_accents(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(value: str) -> str:
+    """Case-, accent- and typography-insensitive form of a string."""
+    return strip_accents(html.unescape(value).translate(_FOLD_TABLE)).casefold()
+
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def name_key(value: str) -> str:
+    """Key under which a State, theme or group name is looked up.
+
+    `Côte d’Ivoire`, `Cote d'Ivoire` and `COTE D IVOIRE` share one key; `&` reads as `and`.
+    Apostrophes join words (`d'Ivoire` -> `divoire`) so that both spellings agree.
+    """
+    folded = fold(value).replace("&", " and ").replace("'", "")
+    return " ".join(_NON_WORD.sub(" ", folded).split())
+
+
+# A leading paragraph number such as `186.28.`, `121.1` or `5.` (not a year like `2030`).
+_PARAGRAPH_PREFIX = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})+|\d{1,3})\.?\s+(?=\S)")
+# List markers: `(a)`, `a)`, `(iv)`, `- ` at the start of a line or after `;`/`:`.
+_LIST_MARKER = re.compile(r"(?:(?<=^)|(?<=[;:\n]))\s*(?:\(?[a-z]{1,3}\)|\(?[ivx]{1,5}\)|[-\u2022])\s+", re.I)
+
+
+def split_paragraph_number(text: str) -> tuple[str, str]:
+    """`186.28. Continue …` -> (`186.28`, `Continue …`); no number -> (``, text)."""
+    match = _PARAGRAPH_PREFIX.match(text)
+    if not match:
+        return "", text
+    return match.group(1), text[match.end() :]
+
+
+def match_key(text: str) -> str:
+    """Normalised form of a recommendation text for matching across sources.
+
+    Ignores case, accents, punctuation, quotes, paragraph numbers and list markers, so
+    that `186.2. Ratify the “ICCPR”;` and `Ratify the ICCPR ` match.
+    """
+    _, body = split_paragraph_number(fold(text))
+    body = _LIST_MARKER.sub(" ", body)
+    return " ".join(_NON_WORD.sub(" ", body).replace("_", " ").split())
