@@ -1,0 +1,5 @@
+def test_health_answers_ok_when_the_database_is_reachable(client, db):
+    response = client.get("/health/")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
