@@ -20,9 +20,9 @@ class StateQuerySet(models.QuerySet):
         index: dict[str, State] = {}
         states = {state.pk: state for state in self}
         for state in states.values():
-            index[name_key(state.name)] = state
-            index[name_key(state.official_name)] = state
-            index[state.iso3.lower()] = state
+            for name in (state.name, state.official_name, state.iso3):
+                if name:
+                    index[name_key(name)] = state
         for alias in StateAlias.objects.filter(state__in=states.keys()).values_list("key", "state_id"):
             index[alias[0]] = states[alias[1]]
         return index

@@ -63,9 +63,17 @@ class Draft:
     affected_groups: list[str] = field(default_factory=list)
     sdg_goals: list[int] = field(default_factory=list)
     sdg_targets: list[tuple[str, str]] = field(default_factory=list)  # ("16.3", title or "")
+    # Themes of other vocabularies than `theme_vocabulary`: (vocabulary, code, name).
+    tagged_themes: list[tuple[str, str, str]] = field(default_factory=list)
     external_id: str = ""
     annotation_type: str = ""
     requires_legislation: bool | None = None  # None: the source says nothing
+    # Only our own export carries these: the public code, the original source and the
+    # current implementation status, so that a round trip reproduces a recommendation.
+    code: str = ""
+    source: str = ""
+    status: str = ""
+    status_date: datetime.date | None = None
 
 
 @dataclass

@@ -44,6 +44,8 @@ def normalise_whitespace(value: str) -> str:
 
 
 def strip_accents(value: str) -> str:
+    if value.isascii():
+        return value
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

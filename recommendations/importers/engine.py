@@ -1,0 +1,444 @@
+"""Match imported drafts to recommendations and write them, all or nothing.
+
+Identity, in order: the source's own id (OHCHR annotation id); the review and UN
+paragraph number; the review and the normalised text (each part of a shared paragraph
+counts). Drafts that land on the same recommendation (UPR Info's one row per
+recommending State) are merged first. Fields from the source that created a
+recommendation are updated when they change; other sources only fill what is missing;
+tags and recommending States are only ever added. Every change is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from recommendations.models import Recommendation, RecommendationChange, Review, StatusChange
+
+from .base import RowError
+from .resolve import Resolved, ensure_vocabulary
+
+SCALARS = ("text", "paragraph", "position", "position_source", "action_category", "annotation_type", "external_id")
+RELATIONS = {
+    "recommending_states": "state_id",
+    "themes": "theme_id",
+    "affected_groups": "affectedgroup_id",
+    "sdg_goals": "sdggoal_id",
+    "sdg_targets": "sdgtarget_id",
+}
+Progress = Callable[[int], None]
+
+
+@dataclass(eq=False)  # identity semantics: targets are compared and hashed by object
+class Target:
+    """One recommendation the import writes: an existing one or one to create."""
+
+    review: Review
+    items: list[Resolved] = field(default_factory=list)
+    rec: Recommendation | None = None
+    absorbed: list[Recommendation] = field(default_factory=list)  # merged into `rec`
+    keys: set[str] = field(default_factory=set)
+    paragraph: str = ""
+    external_id: str = ""
+    state_ids: set[int] = field(default_factory=set)
+
+    def claim(self, item: Resolved) -> None:
+        self.items.append(item)
+        self.keys.update(item.match_keys)
+        self.paragraph = self.paragraph or item.draft.paragraph
+        self.external_id = self.external_id or item.draft.external_id
+        self.state_ids.update(item.recommending_state_ids)
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+class Matcher:
+    """Finds the target of each draft among existing and already-claimed recommendations."""
+
+    def __init__(self, reviews: dict, existing: list[Recommendation]) -> None:
+        self.by_code: dict[str, Target] = {}
+        self.by_external: dict[str, Target] = {}
+        self.by_paragraph: dict[tuple[int, str], Target] = {}
+        self.by_key: dict[tuple[int, str], list[Target]] = defaultdict(list)
+        self.targets: dict[int, Target] = {}
+        self.states = _recommending_states([rec.pk for rec in existing])
+        for rec in existing:
+            target = Target(review=reviews[rec.review_id], rec=rec, paragraph=rec.paragraph)
+            target.external_id = rec.external_id
+            target.keys.update(rec.match_keys)
+            target.state_ids = self.states.get(rec.pk, set())
+            for code in (rec.code, *rec.former_codes):
+                self.by_code[str(code)] = target
+            self._index(target)
+
+    def _index(self, target: Target) -> None:
+        review_id = target.review.pk
+        if target.external_id:
+            self.by_external[target.external_id] = target
+        if target.paragraph:
+            self.by_paragraph[(review_id, target.paragraph)] = target
+        for key in target.keys:
+            if target not in self.by_key[(review_id, key)]:
+                self.by_key[(review_id, key)].append(target)
+        self.targets[id(target)] = target
+
+    def assign(self, item: Resolved, review: Review) -> Target:
+        draft = item.draft
+        target = self.by_code.get(draft.code) if draft.code else None
+        if target is None and draft.external_id:
+            target = self.by_external.get(draft.external_id)
+        if target is None and draft.paragraph:
+            target = self.by_paragraph.get((review.pk, draft.paragraph))
+        if target is None:
+            target = self._by_text(item, review)
+        if target is None:
+            target = Target(review=review)
+        target.claim(item)
+        self._index(target)
+        return target
+
+    def _by_text(self, item: Resolved, review: Review) -> Target | None:
+        draft = item.draft
+        found: list[Target] = []
+        for key in item.match_keys:
+            for candidate in self.by_key.get((review.pk, key), []):
+                if candidate not in found and _compatible(candidate, draft):
+                    found.append(candidate)
+        if not found:
+            return None
+        if len(found) > 1 and draft.parts:
+            return self._merge(found)
+        sponsors = set(item.recommending_state_ids)
+        return next((c for c in found if c.state_ids & sponsors), found[0])
+
+    def _merge(self, found: list[Target]) -> Target:
+        """A shared UN paragraph matched several single recommendations: keep one."""
+        keep = next((t for t in found if t.rec is not None), found[0])
+        for other in found:
+            if other is keep:
+                continue
+            if other.rec is not None:
+                keep.absorbed.append(other.rec)
+            for item in other.items:
+                keep.claim(item)
+            keep.keys.update(other.keys)
+            keep.state_ids.update(other.state_ids)
+            self._forget(other)
+        return keep
+
+    def _forget(self, target: Target) -> None:
+        self.targets.pop(id(target), None)
+        for key in target.keys:
+            targets = self.by_key.get((target.review.pk, key), [])
+            if target in targets:
+                targets.remove(target)
+
+
+def _compatible(candidate: Target, draft) -> bool:
+    """Never match across different UN paragraphs or different source ids."""
+    if draft.paragraph and candidate.paragraph and draft.paragraph != candidate.paragraph:
+        return False
+    return not (draft.external_id and candidate.external_id and draft.external_id != candidate.external_id)
+
+
+def _recommending_states(rec_ids: list[int]) -> dict[int, set[int]]:
+    through = Recommendation.recommending_states.through
+    result: dict[int, set[int]] = defaultdict(set)
+    for rec_id, state_id in through.objects.filter(recommendation_id__in=rec_ids).values_list(
+        "recommendation_id", "state_id"
+    ):
+        result[rec_id].add(state_id)
+    return result
+
+
+# --- reviews -----------------------------------------------------------------------------
+
+
+def ensure_reviews(resolved: list[Resolved]) -> dict[tuple, Review]:
+    """Get or create each review the drafts name; add document symbols and dates."""
+    reviews: dict[tuple, Review] = {}
+    for item in resolved:
+        ref = item.draft.review
+        key = _review_key(item)
+        review = reviews.get(key)
+        if review is None:
+            review = _get_review(item, key)
+            reviews[key] = review
+        _enrich_review(review, ref)
+    for review in reviews.values():
+        if getattr(review, "_dirty", False):
+            review.save(update_fields=["document_symbols", "date", "symbol"])
+    return reviews
+
+
+def _review_key(item: Resolved) -> tuple:
+    ref = item.draft.review
+    if ref.session is not None:
+        return (item.mechanism.pk, item.state.pk, ref.session, "")
+    return (item.mechanism.pk, item.state.pk, None, ref.symbol)
+
+
+def _get_review(item: Resolved, key: tuple) -> Review:
+    mechanism_id, state_id, session, symbol = key
+    lookup = {"mechanism_id": mechanism_id, "state_id": state_id}
+    lookup |= {"session": session} if session is not None else {"session__isnull": True, "symbol": symbol}
+    review = Review.objects.filter(**lookup).first()
+    if review is None:
+        review = Review(mechanism=item.mechanism, state=item.state, session=session, symbol=symbol)
+        review.save()
+    return review
+
+
+def _enrich_review(review: Review, ref) -> None:
+    symbols = [s for s in ref.document_symbols if s and s not in review.document_symbols]
+    if symbols:
+        review.document_symbols = [*review.document_symbols, *symbols]
+        review._dirty = True
+    if ref.date and not review.date:
+        review.date = ref.date
+        review._dirty = True
+
+
+# --- applying ----------------------------------------------------------------------------
+
+
+class Writer:
+    """Creates and updates the recommendations of one import, in bulk."""
+
+    def __init__(self, source: str, run, theme_ids: dict, group_ids: dict) -> None:
+        self.source = source
+        self.run = run
+        self.theme_ids = theme_ids
+        self.group_ids = group_ids
+        self.changes: list[RecommendationChange] = []
+        self.links: dict[str, list[tuple[int, int]]] = defaultdict(list)
+
+    def merged(self, target: Target) -> dict:
+        """The values the drafts of one target give, first non-empty scalar wins."""
+        values: dict = dict.fromkeys(SCALARS, "") | {"action_category": None, "requires_legislation": None}
+        relations: dict[str, list[int]] = {name: [] for name in RELATIONS}
+        keys: list[str] = []
+        for item in target.items:
+            _merge_item(values, relations, item, self.theme_ids, self.group_ids)
+            keys.extend(item.match_keys)
+        if len(target.items) > 1 and any(item.draft.parts for item in target.items):
+            values["text"] = next(item.draft.text for item in target.items if item.draft.parts)
+        for name in relations:
+            relations[name] = list(dict.fromkeys(relations[name]))
+        return {"values": values, "relations": relations, "keys": list(dict.fromkeys(keys))}
+
+    def create(self, target: Target, merged: dict) -> Recommendation:
+        values = {k: v for k, v in merged["values"].items() if v is not None}
+        first = target.items[0].draft
+        rec = Recommendation(
+            review=target.review, source=first.source or self.source, match_keys=merged["keys"], **values
+        )
+        if first.code:
+            rec.code = first.code
+        rec.fingerprints = {self.source: fingerprint(merged)}
+        return rec
+
+    def update(self, target: Target, merged: dict, current_links: dict) -> bool:
+        """Apply merged values to an existing recommendation; True if anything changed."""
+        rec = target.rec
+        own = rec.source == self.source or bool(target.absorbed)
+        changed = [self._set(rec, name, value, own) for name, value in merged["values"].items()]
+        changed.append(self._add_keys(rec, merged["keys"]))
+        for name, ids in merged["relations"].items():
+            changed.append(self._add_links(rec, name, ids, current_links[name].get(rec.pk, set())))
+        changed.append(bool(target.absorbed))
+        rec.fingerprints = rec.fingerprints | {self.source: fingerprint(merged)}
+        if any(changed):
+            rec.updated_at = timezone.now()
+        return any(changed)
+
+    def _set(self, rec: Recommendation, name: str, value, own: bool) -> bool:
+        current = getattr(rec, name)
+        if value in ("", None) or value == current:
+            return False
+        if current not in ("", None, False) and not own:
+            return False
+        if name == "requires_legislation" and not own:
+            return False
+        self._record(rec, name, current, value)
+        setattr(rec, name, value)
+        return True
+
+    def _add_keys(self, rec: Recommendation, keys: list[str]) -> bool:
+        new = [key for key in keys if key not in rec.match_keys]
+        rec.match_keys = [*rec.match_keys, *new]
+        return False  # matching keys are bookkeeping, not a change of the recommendation
+
+    def _add_links(self, rec: Recommendation, name: str, ids: list[int], current: set[int]) -> bool:
+        new = [pk for pk in ids if pk not in current]
+        for pk in new:
+            self.links[name].append((rec.pk, pk))
+        if new:
+            self._record(rec, name, "", "added " + ", ".join(str(pk) for pk in new))
+        return bool(new)
+
+    def _record(self, rec: Recommendation, name: str, old, new) -> None:
+        if rec.pk is None:
+            return
+        self.changes.append(
+            RecommendationChange(
+                recommendation=rec,
+                import_run=self.run,
+                field=name,
+                old_value="" if old is None else str(old),
+                new_value="" if new is None else str(new),
+            )
+        )
+
+    def link_new(self, rec: Recommendation, merged: dict) -> None:
+        for name, ids in merged["relations"].items():
+            self.links[name].extend((rec.pk, pk) for pk in ids)
+
+    def flush_links(self) -> None:
+        for name, pairs in self.links.items():
+            through = getattr(Recommendation, name).through
+            column = RELATIONS[name]
+            rows = [through(recommendation_id=rec_id, **{column: pk}) for rec_id, pk in dict.fromkeys(pairs)]
+            through.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        self.links.clear()
+        RecommendationChange.objects.bulk_create(self.changes, batch_size=5000)
+
+
+def _merge_item(values: dict, relations: dict, item: Resolved, theme_ids: dict, group_ids: dict) -> None:
+    draft = item.draft
+    given = {
+        "text": draft.text,
+        "paragraph": draft.paragraph,
+        "position": item.position,
+        "position_source": draft.position_source,
+        "action_category": draft.action_category,
+        "annotation_type": draft.annotation_type,
+        "external_id": draft.external_id,
+        "requires_legislation": draft.requires_legislation,
+    }
+    for name, value in given.items():
+        if values[name] in ("", None) and value not in ("", None):
+            values[name] = value
+    relations["recommending_states"].extend(item.recommending_state_ids)
+    relations["themes"].extend(theme_ids[(vocabulary, key)] for vocabulary, key, _ in item.theme_keys)
+    relations["affected_groups"].extend(group_ids[key] for key in item.group_keys)
+    relations["sdg_goals"].extend(item.sdg_goal_ids)
+    relations["sdg_targets"].extend(item.sdg_target_ids)
+
+
+def fingerprint(merged: dict) -> str:
+    payload = json.dumps(merged, sort_keys=True, default=str)
+    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+
+
+def _current_links(rec_ids: list[int]) -> dict[str, dict[int, set[int]]]:
+    result: dict[str, dict[int, set[int]]] = {}
+    for name, column in RELATIONS.items():
+        through = getattr(Recommendation, name).through
+        links: dict[int, set[int]] = defaultdict(set)
+        for rec_id, pk in through.objects.filter(recommendation_id__in=rec_ids).values_list(
+            "recommendation_id", column
+        ):
+            links[rec_id].add(pk)
+        result[name] = links
+    return result
+
+
+def apply(resolved: list[Resolved], *, source: str, run=None, progress: Progress | None = None) -> Counts:
+    """Write the resolved drafts; the caller holds the transaction."""
+    theme_ids, group_ids = ensure_vocabulary(resolved)
+    reviews = ensure_reviews(resolved)
+    by_id = {review.pk: review for review in reviews.values()}
+    existing = list(Recommendation.objects.filter(review__in=by_id.keys()))
+    existing += _external_matches(resolved, by_id)
+    for rec in existing:
+        if rec.review_id not in by_id:
+            by_id[rec.review_id] = rec.review  # from select_related
+    matcher = Matcher(by_id, existing)
+    for number, item in enumerate(resolved, start=1):
+        matcher.assign(item, reviews[_review_key(item)])
+        if progress and number % 500 == 0:
+            progress(500)
+    return _write(list(matcher.targets.values()), Writer(source, run, theme_ids, group_ids))
+
+
+def _external_matches(resolved: list[Resolved], reviews: dict) -> list[Recommendation]:
+    """Recommendations outside the file's reviews that carry one of its ids or codes."""
+    ids = [item.draft.external_id for item in resolved if item.draft.external_id]
+    codes = [item.draft.code for item in resolved if item.draft.code]
+    if not ids and not codes:
+        return []
+    found = Recommendation.objects.filter(
+        Q(external_id__in=ids) | Q(code__in=codes) | Q(former_codes__overlap=codes)
+    ).exclude(review__in=reviews.keys())
+    return list(found.select_related("review"))
+
+
+def _write(targets: list[Target], writer: Writer) -> Counts:
+    counts = Counts()
+    active = [t for t in targets if t.items]
+    new = [t for t in active if t.rec is None]
+    old = [t for t in active if t.rec is not None]
+    merged = {id(t): writer.merged(t) for t in active}
+    created = Recommendation.objects.bulk_create([writer.create(t, merged[id(t)]) for t in new], batch_size=2000)
+    for target, rec in zip(new, created, strict=True):
+        target.rec = rec
+        writer.link_new(rec, merged[id(target)])
+    counts.created = len(created)
+    _update_existing(old, merged, writer, counts)
+    writer.flush_links()
+    return counts
+
+
+def _update_existing(old: list[Target], merged: dict, writer: Writer, counts: Counts) -> None:
+    stale = [t for t in old if t.absorbed or t.rec.fingerprints.get(writer.source) != fingerprint(merged[id(t)])]
+    counts.unchanged += len(old) - len(stale)
+    links = _current_links([t.rec.pk for t in stale])
+    dirty, absorbed = [], []
+    for target in stale:
+        absorbed += _absorb(target, merged[id(target)], counts)
+        if writer.update(target, merged[id(target)], links):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        dirty.append(target.rec)
+    fields = [*SCALARS, "requires_legislation", "match_keys", "fingerprints", "former_codes", "updated_at"]
+    Recommendation.objects.bulk_update(dirty, fields, batch_size=1000)
+    Recommendation.objects.filter(pk__in=[rec.pk for rec in absorbed]).delete()
+
+
+def _absorb(target: Target, merged: dict, counts: Counts) -> list[Recommendation]:
+    """Fold recommendations matched to the same UN paragraph into the kept one.
+
+    Returns the absorbed rows to delete; their codes stay reachable as `former_codes`.
+    """
+    absorbed = []
+    extra = _current_links([other.pk for other in target.absorbed])
+    for other in target.absorbed:
+        if StatusChange.objects.filter(recommendation=other).exists():
+            counts.errors.append(
+                RowError(
+                    target.items[0].draft.row,
+                    "paragraph",
+                    target.paragraph,
+                    f"matches recommendation {other.code}, which has its own status history; merge them by hand",
+                )
+            )
+            continue
+        for name in RELATIONS:
+            merged["relations"][name].extend(extra[name].get(other.pk, ()))
+        target.rec.former_codes = [*target.rec.former_codes, other.code, *other.former_codes]
+        absorbed.append(other)
+    return absorbed

@@ -1,0 +1,162 @@
+"""Writes to recommendations: imports and status changes."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recommendations.importers import ImportFileError, read_recommendations, source_of
+from recommendations.importers.base import RowError
+from recommendations.importers.engine import apply
+from recommendations.importers.resolve import Resolver
+from recommendations.models import (
+    ImplementationStatus,
+    ImportRun,
+    Recommendation,
+    SdgTarget,
+    StatusChange,
+    StatusSource,
+)
+
+# One import at a time: two concurrent files for the same review would both create it.
+IMPORT_LOCK_ID = 0x55_50_52_01
+
+
+@dataclass
+class ImportOutcome:
+    """What one file's import did (or, in a dry run or with errors, would do)."""
+
+    path: str
+    format: str = ""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def error_count(self) -> int:
+        """Bad rows (a file-level problem counts as one)."""
+        return len({error.row for error in self.errors}) if self.errors else 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary_line(self) -> str:
+        return (
+            f"{self.path}: {self.rows} rows, {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.error_count} errors"
+        )
+
+
+Progress = Callable[[int], None]
+
+
+def recommendations_import(
+    *,
+    path: str | Path,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    run: ImportRun | None = None,
+    progress: Progress | None = None,
+    state: str | None = None,
+    session: int | None = None,
+    label: str | None = None,
+) -> ImportOutcome:
+    """Import one file fully or not at all; with errors nothing is written."""
+    path = Path(path)
+    outcome = ImportOutcome(path=label or str(path), dry_run=dry_run)
+    try:
+        outcome.format, parsed = read_recommendations(path, fmt, state=state, session=session)
+    except ImportFileError as exc:
+        outcome.errors = [RowError(0, "", "", str(exc))]
+        return outcome
+    outcome.rows, outcome.warnings = parsed.rows, parsed.warnings
+    resolver = Resolver()
+    errors = list(parsed.errors)
+    resolved = [item for draft in parsed.drafts if (item := resolver.resolve(draft, errors))]
+    if errors:
+        outcome.errors = sorted(errors, key=lambda error: error.row)
+        return outcome
+    _write(outcome, resolved, resolver, run=run, progress=progress)
+    return outcome
+
+
+def _write(outcome: ImportOutcome, resolved: list, resolver: Resolver, *, run, progress) -> None:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
+        counts = apply(resolved, source=source_of(outcome.format), run=run, progress=progress)
+        _fill_target_titles(resolver.target_titles)
+        _import_statuses(resolved)
+        if counts.errors:
+            outcome.errors = counts.errors
+        else:
+            outcome.created, outcome.updated, outcome.unchanged = counts.created, counts.updated, counts.unchanged
+        if counts.errors or outcome.dry_run:
+            transaction.set_rollback(True)
+
+
+def _fill_target_titles(titles: dict[int, str]) -> None:
+    for pk, title in titles.items():
+        SdgTarget.objects.filter(pk=pk, title="").update(title=title)
+
+
+def _import_statuses(resolved: list) -> None:
+    """Our own export carries statuses: give recommendations that have none yet theirs."""
+    wanted = {item.draft.code: item.draft for item in resolved if item.draft.code and item.draft.status}
+    if not wanted:
+        return
+    fresh = Recommendation.objects.filter(code__in=wanted.keys(), status=ImplementationStatus.NOT_REPORTED)
+    for rec in fresh:
+        draft = wanted[str(rec.code)]
+        if draft.status != ImplementationStatus.NOT_REPORTED:
+            recommendation_set_status(
+                recommendation=rec,
+                status=draft.status,
+                effective_date=draft.status_date or timezone.localdate(),
+                source=StatusSource.IMPORT,
+                note="Imported from a UPR Portal export.",
+            )
+
+
+def recommendation_set_status(
+    *,
+    recommendation: Recommendation,
+    status: str,
+    effective_date: datetime.date,
+    source: str,
+    user=None,
+    note: str = "",
+) -> StatusChange:
+    """The one writer of a recommendation's status: history row first, then the copy.
+
+    The copy follows the change with the latest effective date, so back-dated entries
+    join the history without overriding a newer status.
+    """
+    if status not in ImplementationStatus.values:
+        raise ValueError(f"unknown implementation status {status!r}")
+    with transaction.atomic():
+        rec = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+        change = StatusChange.objects.create(
+            recommendation=rec,
+            previous_status=rec.status,
+            status=status,
+            effective_date=effective_date,
+            source=source,
+            note=note,
+            recorded_by=user,
+        )
+        latest = rec.status_changes.order_by("-effective_date", "-id").first()
+        rec.status, rec.status_date = latest.status, latest.effective_date
+        rec.save(update_fields=["status", "status_date", "updated_at"])
+    recommendation.status, recommendation.status_date = rec.status, rec.status_date
+    return change
