@@ -238,6 +238,9 @@ class Recommendation(models.Model):
     match_keys = ArrayField(models.TextField(), default=list, blank=True, editable=False)
     former_codes = ArrayField(models.UUIDField(), default=list, blank=True, editable=False)
     fingerprints = models.JSONField(default=dict, blank=True, editable=False)
+    # field -> source that last set it, where that is not `source`: a source may
+    # update the fields it gave, and only fill the others when they are empty.
+    provenance = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -15,6 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from django.db.models import Q
 from django.utils import timezone
@@ -33,6 +34,9 @@ RELATIONS = {
     "sdg_targets": "sdgtarget_id",
 }
 Progress = Callable[[int], None]
+# Near matches: compact texts of at least this length whose similarity reaches the ratio.
+FUZZY_MIN_LENGTH = 40
+FUZZY_RATIO = 0.95
 
 
 @dataclass(eq=False)  # identity semantics: targets are compared and hashed by object
@@ -67,11 +71,17 @@ class Counts:
 class Matcher:
     """Finds the target of each draft among existing and already-claimed recommendations."""
 
-    def __init__(self, reviews: dict, existing: list[Recommendation]) -> None:
+    def __init__(self, reviews: dict, existing: list[Recommendation], source: str) -> None:
+        self.source = source
         self.by_code: dict[str, Target] = {}
         self.by_external: dict[str, Target] = {}
         self.by_paragraph: dict[tuple[int, str], Target] = {}
         self.by_key: dict[tuple[int, str], list[Target]] = defaultdict(list)
+        # review -> compact text key -> another source's recommendation without a
+        # paragraph number: candidates for near matches between sources.
+        self.unnumbered: dict[int, dict[str, Target]] = defaultdict(dict)
+        # ... and with one: a text without a number may still be one part of it.
+        self.numbered: dict[int, dict[str, Target]] = defaultdict(dict)
         self.targets: dict[int, Target] = {}
         self.states = _recommending_states([rec.pk for rec in existing])
         for rec in existing:
@@ -79,6 +89,10 @@ class Matcher:
             target.external_id = rec.external_id
             target.keys.update(rec.match_keys)
             target.state_ids = self.states.get(rec.pk, set())
+            if rec.source != source:
+                pool = self.numbered if rec.paragraph else self.unnumbered
+                for key in rec.match_keys:
+                    pool[rec.review_id][key.replace(" ", "")] = target
             for code in (rec.code, *rec.former_codes):
                 self.by_code[str(code)] = target
             self._index(target)
@@ -92,7 +106,15 @@ class Matcher:
         for key in target.keys:
             if target not in self.by_key[(review_id, key)]:
                 self.by_key[(review_id, key)].append(target)
+        if target.paragraph:  # numbered now: no longer open to near matches
+            self._unpool(target)
         self.targets[id(target)] = target
+
+    def _unpool(self, target: Target) -> None:
+        pool = self.unnumbered.get(target.review.pk, {})
+        for key in target.keys:
+            if pool.get(key.replace(" ", "")) is target:
+                del pool[key.replace(" ", "")]
 
     def assign(self, item: Resolved, review: Review) -> Target:
         draft = item.draft
@@ -113,7 +135,8 @@ class Matcher:
         draft = item.draft
         found: list[Target] = []
         for key in item.match_keys:
-            for candidate in self.by_key.get((review.pk, key), []):
+            candidates = self.by_key.get((review.pk, key)) or self._near(review, key, numbered=not draft.paragraph)
+            for candidate in candidates:
                 if candidate not in found and _compatible(candidate, draft):
                     found.append(candidate)
         if not found:
@@ -122,6 +145,24 @@ class Matcher:
             return self._merge(found)
         sponsors = set(item.recommending_state_ids)
         return next((c for c in found if c.state_ids & sponsors), found[0])
+
+    def _near(self, review: Review, key: str, *, numbered: bool) -> list[Target]:
+        """Another source's texts that differ only by stray spaces (`programme` vs
+        `program me`, common in OHCHR's Word files) or by a few letters in a long text."""
+        compact = key.replace(" ", "")
+        pool = self.unnumbered.get(review.pk, {})
+        if numbered:
+            pool = pool | self.numbered.get(review.pk, {})
+        exact = [target for other, target in pool.items() if other == compact]
+        if exact or len(compact) < FUZZY_MIN_LENGTH:
+            return exact
+        matcher = SequenceMatcher(autojunk=False)
+        matcher.set_seq2(compact)
+        for other, target in pool.items():
+            matcher.set_seq1(other)
+            if matcher.real_quick_ratio() >= FUZZY_RATIO and matcher.ratio() >= FUZZY_RATIO:
+                return [target]
+        return []
 
     def _merge(self, found: list[Target]) -> Target:
         """A shared UN paragraph matched several single recommendations: keep one."""
@@ -144,6 +185,7 @@ class Matcher:
             targets = self.by_key.get((target.review.pk, key), [])
             if target in targets:
                 targets.remove(target)
+        self._unpool(target)
 
 
 def _compatible(candidate: Target, draft) -> bool:
@@ -253,8 +295,9 @@ class Writer:
     def update(self, target: Target, merged: dict, current_links: dict) -> bool:
         """Apply merged values to an existing recommendation; True if anything changed."""
         rec = target.rec
-        own = rec.source == self.source or bool(target.absorbed)
-        changed = [self._set(rec, name, value, own) for name, value in merged["values"].items()]
+        changed = [self._set(rec, name, value) for name, value in merged["values"].items()]
+        if target.absorbed:
+            changed.append(self._set(rec, "text", merged["values"]["text"], force=True))
         changed.append(self._add_keys(rec, merged["keys"]))
         for name, ids in merged["relations"].items():
             changed.append(self._add_links(rec, name, ids, current_links[name].get(rec.pk, set())))
@@ -264,16 +307,20 @@ class Writer:
             rec.updated_at = timezone.now()
         return any(changed)
 
-    def _set(self, rec: Recommendation, name: str, value, own: bool) -> bool:
+    def _set(self, rec: Recommendation, name: str, value, *, force: bool = False) -> bool:
+        """Fill an empty field, or update one this source gave; `force` for merges."""
         current = getattr(rec, name)
         if value in ("", None) or value == current:
             return False
-        if current not in ("", None, False) and not own:
-            return False
-        if name == "requires_legislation" and not own:
+        owner = rec.provenance.get(name, rec.source)
+        if current not in ("", None) and owner != self.source and not force:
             return False
         self._record(rec, name, current, value)
         setattr(rec, name, value)
+        if self.source != rec.source:
+            rec.provenance = rec.provenance | {name: self.source}
+        else:
+            rec.provenance = {key: value for key, value in rec.provenance.items() if key != name}
         return True
 
     def _add_keys(self, rec: Recommendation, keys: list[str]) -> bool:
@@ -366,7 +413,7 @@ def apply(resolved: list[Resolved], *, source: str, run=None, progress: Progress
     for rec in existing:
         if rec.review_id not in by_id:
             by_id[rec.review_id] = rec.review  # from select_related
-    matcher = Matcher(by_id, existing)
+    matcher = Matcher(by_id, existing, source)
     for number, item in enumerate(resolved, start=1):
         matcher.assign(item, reviews[_review_key(item)])
         if progress and number % 500 == 0:
@@ -414,7 +461,15 @@ def _update_existing(old: list[Target], merged: dict, writer: Writer, counts: Co
         else:
             counts.unchanged += 1
         dirty.append(target.rec)
-    fields = [*SCALARS, "requires_legislation", "match_keys", "fingerprints", "former_codes", "updated_at"]
+    fields = [
+        *SCALARS,
+        "requires_legislation",
+        "match_keys",
+        "fingerprints",
+        "provenance",
+        "former_codes",
+        "updated_at",
+    ]
     Recommendation.objects.bulk_update(dirty, fields, batch_size=1000)
     Recommendation.objects.filter(pk__in=[rec.pk for rec in absorbed]).delete()
 
@@ -439,6 +494,7 @@ def _absorb(target: Target, merged: dict, counts: Counts) -> list[Recommendation
             continue
         for name in RELATIONS:
             merged["relations"][name].extend(extra[name].get(other.pk, ()))
+        merged["keys"].extend(key for key in other.match_keys if key not in merged["keys"])
         target.rec.former_codes = [*target.rec.former_codes, other.code, *other.former_codes]
         absorbed.append(other)
     return absorbed
