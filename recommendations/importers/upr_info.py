@@ -62,10 +62,8 @@ def _xls_rows(path: Path) -> Iterator[list]:
     try:
         # UPR Info's PHPExcel files trip xlrd's corruption check although they are sound.
         book = xlrd.open_workbook(str(path), ignore_workbook_corruption=True, on_demand=True)
-    except xlrd.XLRDError as exc:
-        raise ImportFileError(f"{path}: not a UPR Info XLS export ({exc})") from exc
-    except Exception as exc:  # xlrd raises bare errors on non-BIFF input
-        raise ImportFileError(f"{path}: not an Excel 97-2003 (.xls) workbook") from exc
+    except Exception as exc:  # xlrd raises XLRDError, but also bare errors on odd input
+        raise ImportFileError(f"{path}: not an Excel 97-2003 (.xls) workbook ({exc})") from exc
     sheet = book.sheet_by_index(0)
     return (sheet.row_values(index) for index in range(sheet.nrows))
 
@@ -79,7 +77,7 @@ def column_map(header: list[str], path: Path) -> dict[str, int]:
             if name in aliases:
                 found[canonical] = index
                 break
-    missing = [name for name in REQUIRED if name not in found]
+    missing = [COLUMNS[name][0].capitalize() for name in REQUIRED if name not in found]
     if missing:
         raise ImportFileError(
             f"{path}: not a UPR Info export: missing column(s) {', '.join(missing)} "
