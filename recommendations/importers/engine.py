@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,12 +21,24 @@ from difflib import SequenceMatcher
 from django.db.models import Q
 from django.utils import timezone
 
-from recommendations.models import Recommendation, RecommendationChange, Review, StatusChange
+from recommendations.models import (
+    ImplementationStatus,
+    Recommendation,
+    RecommendationChange,
+    Review,
+    StatusChange,
+)
+from upr_portal.lib.copy import copy_rows, reserve_ids
 
 from .base import RowError
 from .resolve import Resolved, ensure_vocabulary
 
 SCALARS = ("text", "paragraph", "position", "position_source", "action_category", "annotation_type", "external_id")
+# Columns of a new recommendation, in the order Writer.create gives them.
+NEW_COLUMNS = (
+    *("id", "code", "review_id", "source", *SCALARS, "requires_legislation", "status", "status_date"),
+    *("match_keys", "former_codes", "fingerprints", "provenance", "created_at", "updated_at"),
+)
 RELATIONS = {
     "recommending_states": "state_id",
     "themes": "theme_id",
@@ -153,6 +166,8 @@ class Matcher:
         pool = self.unnumbered.get(review.pk, {})
         if numbered:
             pool = pool | self.numbered.get(review.pk, {})
+        if not pool:
+            return []
         exact = [target for other, target in pool.items() if other == compact]
         if exact or len(compact) < FUZZY_MIN_LENGTH:
             return exact
@@ -266,6 +281,7 @@ class Writer:
         self.group_ids = group_ids
         self.changes: list[RecommendationChange] = []
         self.links: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.new_links: dict[str, list[tuple[int, int]]] = defaultdict(list)
 
     def merged(self, target: Target) -> dict:
         """The values the drafts of one target give, first non-empty scalar wins."""
@@ -281,16 +297,25 @@ class Writer:
             relations[name] = list(dict.fromkeys(relations[name]))
         return {"values": values, "relations": relations, "keys": list(dict.fromkeys(keys))}
 
-    def create(self, target: Target, merged: dict) -> Recommendation:
-        values = {k: v for k, v in merged["values"].items() if v is not None}
-        first = target.items[0].draft
-        rec = Recommendation(
-            review=target.review, source=first.source or self.source, match_keys=merged["keys"], **values
-        )
-        if first.code:
-            rec.code = first.code
-        rec.fingerprints = {self.source: fingerprint(merged)}
-        return rec
+    def create(self, targets: list[Target], merged: dict) -> int:
+        """Insert new recommendations with COPY; their links follow in `flush_links`."""
+        ids = reserve_ids(Recommendation._meta.db_table, len(targets))
+        now = timezone.now()
+        rows = []
+        for pk, target in zip(ids, targets, strict=True):
+            values = merged[id(target)]["values"]
+            first = target.items[0].draft
+            rows.append(
+                (
+                    *(pk, first.code or uuid.uuid4(), target.review.pk, first.source or self.source),
+                    *(values[name] for name in SCALARS),
+                    *(bool(values["requires_legislation"]), ImplementationStatus.NOT_REPORTED, None),
+                    *(merged[id(target)]["keys"], [], {self.source: fingerprint(merged[id(target)])}, {}, now, now),
+                )
+            )
+            for name, related in merged[id(target)]["relations"].items():
+                self.new_links[name].extend((pk, related_id) for related_id in related)
+        return copy_rows(Recommendation._meta.db_table, NEW_COLUMNS, rows)
 
     def update(self, target: Target, merged: dict, current_links: dict) -> bool:
         """Apply merged values to an existing recommendation; True if anything changed."""
@@ -349,16 +374,16 @@ class Writer:
             )
         )
 
-    def link_new(self, rec: Recommendation, merged: dict) -> None:
-        for name, ids in merged["relations"].items():
-            self.links[name].extend((rec.pk, pk) for pk in ids)
-
     def flush_links(self) -> None:
-        for name, pairs in self.links.items():
+        for name, pairs in self.new_links.items():
+            through = getattr(Recommendation, name).through
+            copy_rows(through._meta.db_table, ["recommendation_id", RELATIONS[name]], dict.fromkeys(pairs))
+        for name, pairs in self.links.items():  # existing recommendations: links may exist
             through = getattr(Recommendation, name).through
             column = RELATIONS[name]
             rows = [through(recommendation_id=rec_id, **{column: pk}) for rec_id, pk in dict.fromkeys(pairs)]
             through.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        self.new_links.clear()
         self.links.clear()
         RecommendationChange.objects.bulk_create(self.changes, batch_size=5000)
 
@@ -439,11 +464,7 @@ def _write(targets: list[Target], writer: Writer) -> Counts:
     new = [t for t in active if t.rec is None]
     old = [t for t in active if t.rec is not None]
     merged = {id(t): writer.merged(t) for t in active}
-    created = Recommendation.objects.bulk_create([writer.create(t, merged[id(t)]) for t in new], batch_size=2000)
-    for target, rec in zip(new, created, strict=True):
-        target.rec = rec
-        writer.link_new(rec, merged[id(target)])
-    counts.created = len(created)
+    counts.created = writer.create(new, merged)
     _update_existing(old, merged, writer, counts)
     writer.flush_links()
     return counts

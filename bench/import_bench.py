@@ -1,0 +1,116 @@
+"""Import benchmark: the four shared UPR Info CSVs (33,082 rows) into an empty database.
+
+    .venv/bin/python bench/import_bench.py [--profile]
+
+Creates (and drops) a scratch database `upr_portal_bench` on the configured server.
+Prints: first import, re-import of the unchanged files, and PostgreSQL's own COPY of the
+same rows into a plain table (the floor), all measured in this one process.
+"""
+
+import argparse
+import csv
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+import dj_database_url
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data" / "upr" / "upr-info-export-2015" / "csv"
+FILES = ["1-5.csv", "6-9.csv", "10-13.csv", "14-17.csv"]
+BENCH_DB = "upr_portal_bench"
+
+
+def server_url() -> dict:
+    config = dj_database_url.parse(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres")
+    return {
+        "host": config["HOST"],
+        "port": config["PORT"] or 5432,
+        "user": config["USER"],
+        "password": config["PASSWORD"],
+    }
+
+
+def recreate_database() -> None:
+    conn = psycopg2.connect(dbname="postgres", **server_url())
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
+    conn.close()
+
+
+def setup_django() -> None:
+    params = server_url()
+    auth = f"{params['user']}:{params['password']}@" if params["password"] else f"{params['user']}@"
+    os.environ["DATABASE_URL"] = f"postgres://{auth}{params['host']}:{params['port']}/{BENCH_DB}"
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "upr_portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def import_all(paths: list[Path]) -> tuple[float, list[str]]:
+    from recommendations.services import recommendations_import
+
+    start = time.perf_counter()
+    lines = [recommendations_import(path=path, label=path.name).summary_line() for path in paths]
+    return time.perf_counter() - start, lines
+
+
+def copy_floor(paths: list[Path]) -> tuple[float, int]:
+    """COPY the same rows (decoded, as UTF-8 CSV) into a plain 11-column table."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    buffer, rows = io.StringIO(), 0
+    writer = csv.writer(buffer)
+    for path in paths:
+        with path.open(newline="", encoding="mac_roman") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            for row in reader:
+                writer.writerow(row)
+                rows += 1
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute("CREATE TABLE bench_copy (" + ", ".join(f"c{i} text" for i in range(11)) + ")")
+        cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv)", buffer)
+    return time.perf_counter() - start, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the first import")
+    args = parser.parse_args()
+    paths = [SHARED / name for name in FILES]
+    if not all(path.exists() for path in paths):
+        sys.exit(f"The shared UPR Info CSVs are not at {SHARED}; this benchmark needs them.")
+    recreate_database()
+    setup_django()
+    if args.profile:
+        import cProfile
+
+        cProfile.runctx("import_all(paths)", globals(), {"paths": paths}, sort="cumtime")
+        return
+    first, lines = import_all(paths)
+    second, relines = import_all(paths)
+    floor, rows = copy_floor(paths)
+    print("\n".join(lines + relines))
+    print(f"rows: {rows}")
+    print(f"first import:   {first:6.2f} s  ({rows / first:,.0f} rows/s)")
+    print(f"re-import:      {second:6.2f} s  ({rows / second:,.0f} rows/s) -> {first / second:.1f}x faster")
+    print(f"COPY floor:     {floor:6.2f} s  ({rows / floor:,.0f} rows/s) -> import is {first / floor:.1f}x the floor")
+
+
+if __name__ == "__main__":
+    main()
