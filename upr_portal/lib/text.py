@@ -7,7 +7,7 @@ import unicodedata
 # Characters that print as a space: no-break space, narrow no-break space, figure space,
 # the en/em spaces, ideographic space, zero-width space.
 _SPACE_CHARS = "\u00a0\u202f\u2007\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000\t\x0b\x0c"
-_SPACE_TABLE = str.maketrans({ch: " " for ch in _SPACE_CHARS} | {"\u200b": "", "\ufeff": ""})
+_SPACE_TABLE = str.maketrans(dict.fromkeys(_SPACE_CHARS, " ") | {"\u200b": "", "\ufeff": ""})
 _MULTI_SPACE = re.compile(r" {2,}")
 
 # Typographic variants folded away before comparing texts or names.
