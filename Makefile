@@ -1,6 +1,6 @@
 # UPR Portal: set-up and everyday commands. `make help` lists them.
 # Every command uses the project's virtualenv directly (.venv/bin/python -m ...),
-# so nothing needs to be activated. See docs/setup-notes.md for the variables read.
+# so nothing needs to be activated. See docs/setup.md for the variables read.
 
 PYTHON ?= python3
 VENV := .venv
