@@ -354,6 +354,22 @@ class ImportRun(models.Model):
         return min(100, round(100 * self.rows_done / self.rows_total))
 
 
+class ImportDigest(models.Model):
+    """What a successful import of one exact file produced, so that importing the very
+    same file again is answered from its SHA-256 after checking, in one query, that every
+    recommendation it made still carries the same fingerprint from that source."""
+
+    key = models.CharField(max_length=64, unique=True, help_text=_("SHA-256 of format, options and content."))
+    source = models.CharField(max_length=16, choices=Source.choices)
+    rows = models.PositiveIntegerField()
+    warnings = models.JSONField(default=list, blank=True)
+    fingerprints = models.JSONField(default=dict, help_text=_("recommendation id -> source fingerprint"))
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class RecommendationChange(models.Model):
     """A field that an import changed on an existing recommendation (old -> new)."""
 

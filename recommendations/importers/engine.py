@@ -11,7 +11,6 @@ tags and recommending States are only ever added. Every change is recorded.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,8 +26,9 @@ from recommendations.models import (
     RecommendationChange,
     Review,
     StatusChange,
+    upr_cycle,
 )
-from upr_portal.lib.copy import copy_rows, reserve_ids
+from upr_portal.lib.copy import copy_pairs, copy_rows, reserve_ids
 
 from .base import RowError
 from .resolve import Resolved, ensure_vocabulary
@@ -64,6 +64,7 @@ class Target:
     paragraph: str = ""
     external_id: str = ""
     state_ids: set[int] = field(default_factory=set)
+    new_id: int | None = None  # id reserved for a recommendation to create
 
     def claim(self, item: Resolved) -> None:
         self.items.append(item)
@@ -79,6 +80,7 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    fingerprints: dict[int, str] = field(default_factory=dict)  # recommendation id -> fingerprint
 
 
 class Matcher:
@@ -225,18 +227,19 @@ def _recommending_states(rec_ids: list[int]) -> dict[int, set[int]]:
 
 def ensure_reviews(resolved: list[Resolved]) -> dict[tuple, Review]:
     """Get or create each review the drafts name; add document symbols and dates."""
-    reviews: dict[tuple, Review] = {}
+    wanted: dict[tuple, Resolved] = {}
     for item in resolved:
-        ref = item.draft.review
-        key = _review_key(item)
-        review = reviews.get(key)
-        if review is None:
-            review = _get_review(item, key)
-            reviews[key] = review
-        _enrich_review(review, ref)
-    for review in reviews.values():
-        if getattr(review, "_dirty", False):
-            review.save(update_fields=["document_symbols", "date", "symbol"])
+        wanted.setdefault(_review_key(item), item)
+    reviews = _existing_reviews(wanted)
+    missing = [_new_review(item, key) for key, item in wanted.items() if key not in reviews]
+    for review in Review.objects.bulk_create(missing):
+        reviews[_key_of(review)] = review
+    dirty = {}
+    for item in resolved:
+        review = reviews[_review_key(item)]
+        if _enrich_review(review, item.draft.review):
+            dirty[review.pk] = review
+    Review.objects.bulk_update(dirty.values(), ["document_symbols", "date"])
     return reviews
 
 
@@ -247,25 +250,40 @@ def _review_key(item: Resolved) -> tuple:
     return (item.mechanism.pk, item.state.pk, None, ref.symbol)
 
 
-def _get_review(item: Resolved, key: tuple) -> Review:
-    mechanism_id, state_id, session, symbol = key
-    lookup = {"mechanism_id": mechanism_id, "state_id": state_id}
-    lookup |= {"session": session} if session is not None else {"session__isnull": True, "symbol": symbol}
-    review = Review.objects.filter(**lookup).first()
-    if review is None:
-        review = Review(mechanism=item.mechanism, state=item.state, session=session, symbol=symbol)
-        review.save()
+def _key_of(review: Review) -> tuple:
+    if review.session is not None:
+        return (review.mechanism_id, review.state_id, review.session, "")
+    return (review.mechanism_id, review.state_id, None, review.symbol)
+
+
+def _existing_reviews(wanted: dict[tuple, Resolved]) -> dict[tuple, Review]:
+    pairs = {(mechanism_id, state_id) for mechanism_id, state_id, _, _ in wanted}
+    query = Q()
+    for mechanism_id, state_id in pairs:
+        query |= Q(mechanism_id=mechanism_id, state_id=state_id)
+    found = Review.objects.filter(query) if pairs else Review.objects.none()
+    return {key: review for review in found if (key := _key_of(review)) in wanted}
+
+
+def _new_review(item: Resolved, key: tuple) -> Review:
+    _, _, session, symbol = key
+    review = Review(mechanism=item.mechanism, state=item.state, session=session, symbol=symbol)
+    if session is not None and item.mechanism.kind == "upr":
+        review.cycle = upr_cycle(session)
     return review
 
 
-def _enrich_review(review: Review, ref) -> None:
+def _enrich_review(review: Review, ref) -> bool:
+    """Add what the source knows of the review; True if anything was added."""
+    changed = False
     symbols = [s for s in ref.document_symbols if s and s not in review.document_symbols]
     if symbols:
         review.document_symbols = [*review.document_symbols, *symbols]
-        review._dirty = True
+        changed = True
     if ref.date and not review.date:
         review.date = ref.date
-        review._dirty = True
+        changed = True
+    return changed
 
 
 # --- applying ----------------------------------------------------------------------------
@@ -295,7 +313,9 @@ class Writer:
             values["text"] = next(item.draft.text for item in target.items if item.draft.parts)
         for name in relations:
             relations[name] = list(dict.fromkeys(relations[name]))
-        return {"values": values, "relations": relations, "keys": list(dict.fromkeys(keys))}
+        merged = {"values": values, "relations": relations, "keys": list(dict.fromkeys(keys))}
+        merged["fingerprint"] = fingerprint(merged)
+        return merged
 
     def create(self, targets: list[Target], merged: dict) -> int:
         """Insert new recommendations with COPY; their links follow in `flush_links`."""
@@ -303,6 +323,7 @@ class Writer:
         now = timezone.now()
         rows = []
         for pk, target in zip(ids, targets, strict=True):
+            target.new_id = pk
             values = merged[id(target)]["values"]
             first = target.items[0].draft
             rows.append(
@@ -310,7 +331,7 @@ class Writer:
                     *(pk, first.code or uuid.uuid4(), target.review.pk, first.source or self.source),
                     *(values[name] for name in SCALARS),
                     *(bool(values["requires_legislation"]), ImplementationStatus.NOT_REPORTED, None),
-                    *(merged[id(target)]["keys"], [], {self.source: fingerprint(merged[id(target)])}, {}, now, now),
+                    *(merged[id(target)]["keys"], [], {self.source: merged[id(target)]["fingerprint"]}, {}, now, now),
                 )
             )
             for name, related in merged[id(target)]["relations"].items():
@@ -327,7 +348,7 @@ class Writer:
         for name, ids in merged["relations"].items():
             changed.append(self._add_links(rec, name, ids, current_links[name].get(rec.pk, set())))
         changed.append(bool(target.absorbed))
-        rec.fingerprints = rec.fingerprints | {self.source: fingerprint(merged)}
+        rec.fingerprints = rec.fingerprints | {self.source: merged["fingerprint"]}
         if any(changed):
             rec.updated_at = timezone.now()
         return any(changed)
@@ -377,7 +398,7 @@ class Writer:
     def flush_links(self) -> None:
         for name, pairs in self.new_links.items():
             through = getattr(Recommendation, name).through
-            copy_rows(through._meta.db_table, ["recommendation_id", RELATIONS[name]], dict.fromkeys(pairs))
+            copy_pairs(through._meta.db_table, ["recommendation_id", RELATIONS[name]], dict.fromkeys(pairs))
         for name, pairs in self.links.items():  # existing recommendations: links may exist
             through = getattr(Recommendation, name).through
             column = RELATIONS[name]
@@ -411,8 +432,8 @@ def _merge_item(values: dict, relations: dict, item: Resolved, theme_ids: dict, 
 
 
 def fingerprint(merged: dict) -> str:
-    payload = json.dumps(merged, sort_keys=True, default=str)
-    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+    """Digest of what a source says of one recommendation (built in a fixed order)."""
+    return hashlib.sha1(repr(merged).encode(), usedforsecurity=False).hexdigest()
 
 
 def _current_links(rec_ids: list[int]) -> dict[str, dict[int, set[int]]]:
@@ -467,11 +488,14 @@ def _write(targets: list[Target], writer: Writer) -> Counts:
     counts.created = writer.create(new, merged)
     _update_existing(old, merged, writer, counts)
     writer.flush_links()
+    for target in active:
+        pk = target.new_id or target.rec.pk
+        counts.fingerprints[pk] = merged[id(target)]["fingerprint"]
     return counts
 
 
 def _update_existing(old: list[Target], merged: dict, writer: Writer, counts: Counts) -> None:
-    stale = [t for t in old if t.absorbed or t.rec.fingerprints.get(writer.source) != fingerprint(merged[id(t)])]
+    stale = [t for t in old if t.absorbed or t.rec.fingerprints.get(writer.source) != merged[id(t)]["fingerprint"]]
     counts.unchanged += len(old) - len(stale)
     links = _current_links([t.rec.pk for t in stale])
     dirty, absorbed = [], []

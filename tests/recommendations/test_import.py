@@ -217,3 +217,14 @@ def test_the_command_fails_listing_bad_rows(tmp_path, capsys):
     assert "unknown State" in captured.err
     assert captured.err.count("value 'Narnia'") == SAMPLE.read_bytes().count(b",Austria,")
     assert "0 created, 0 updated, 0 unchanged" in captured.out
+
+
+def test_a_known_file_is_imported_again_when_what_it_made_has_changed():
+    recommendations_import(path=SAMPLE)
+    victim = Recommendation.objects.get(review__state__iso3="CHN", review__session=4, text="Ratify the ICCPR")
+    victim.recommending_states.clear()
+    victim.delete()
+
+    assert summary(SAMPLE) == "1659 rows, 1 created, 0 updated, 1619 unchanged, 0 errors"
+    assert summary(SAMPLE) == "1659 rows, 0 created, 0 updated, 1620 unchanged, 0 errors"
+    assert summary(SAMPLE, use_digest=False) == "1659 rows, 0 created, 0 updated, 1620 unchanged, 0 errors"
