@@ -1,0 +1,89 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis
+from celery import signals
+from celery.contrib.testing.worker import start_worker
+from django.db import connections
+
+from upr_portal.celery import app as celery_app
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_url() -> str:
+    """`make test` exports REDIS_URL (database 15); a bare `pytest` uses database 15 too."""
+    return os.environ.get("REDIS_URL") or TEST_REDIS_URL
+
+
+def _require_redis(url: str) -> redis.Redis:
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        message = f"Redis at {url} is not reachable ({exc}); start it with `make redis`."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {message}")
+        pytest.skip(message)
+    return client
+
+
+def _point_app_at(app, broker_url: str, transport_options: dict) -> None:
+    app.conf.broker_url = broker_url
+    app.conf.broker_transport_options = transport_options
+    # Connection and producer pools are built once from the configuration: drop them
+    # (as Celery itself does after a fork) so that the next message uses the new broker.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def _close_db_connections(**kwargs) -> None:
+    # Runs in the worker thread: its connections would keep the test database open.
+    connections.close_all()
+
+
+@pytest.fixture
+def plain_static_files(settings):
+    """Serve static files without the manifest, which only `collectstatic` writes.
+
+    With DEBUG off (as in tests) pages that use `{% static %}`, the admin's among them,
+    otherwise fail with "Missing staticfiles manifest entry".
+    """
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+
+
+@pytest.fixture
+def celery_worker_redis():
+    """A real Celery worker (a thread, solo pool) consuming from a real Redis broker.
+
+    Tasks run in the worker thread with their own database connections, so tests that use
+    this fixture need `@pytest.mark.django_db(transaction=True, serialized_rollback=True)`
+    (the second keeps the States and reference data that migrations seed) and
+    `@pytest.mark.worker`.
+    Every use gets its own key prefix in Redis, so parallel test processes (pytest -n)
+    never take each other's jobs. Without Redis the test is skipped, or fails when CI=true.
+    """
+    url = _redis_url()
+    client = _require_redis(url)
+    saved = (celery_app.conf.broker_url, dict(celery_app.conf.broker_transport_options or {}))
+    prefix = f"test-{uuid.uuid4().hex[:12]}:"
+    _point_app_at(celery_app, url, {"global_keyprefix": prefix, "visibility_timeout": 300})
+    signals.task_postrun.connect(_close_db_connections, weak=False)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        signals.task_postrun.disconnect(_close_db_connections)
+        _point_app_at(celery_app, *saved)
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+        client.close()
