@@ -2,11 +2,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stakeholders.models import State
+from stakeholders.models import Organisation, State
 from upr_portal.lib.text import name_key
 
 
@@ -17,6 +19,16 @@ def upr_cycle(session: int | None) -> int | None:
     if session <= 12:
         return 1
     return (session - 13) // 14 + 2
+
+
+def slugify_key(key: str) -> str:
+    """URL slug of a `name_key` (already folded to ASCII-friendly words)."""
+    return "-".join(key.split())[:250] or "unnamed"
+
+
+def theme_slug(vocabulary: str, name: str) -> str:
+    slug = slugify_key(name_key(name))
+    return slug if vocabulary == ThemeVocabulary.UHRI else f"{vocabulary}-{slug}"
 
 
 class MechanismKind(models.TextChoices):
@@ -105,6 +117,7 @@ class Theme(models.Model):
     code = models.CharField(_("legacy UHRI code"), max_length=10, blank=True)
     name = models.CharField(max_length=250)
     key = models.CharField(max_length=250, editable=False)
+    slug = models.SlugField(max_length=260, unique=True, editable=False, help_text=_("Used in public URLs."))
 
     objects = NamedQuerySet.as_manager()
 
@@ -119,12 +132,14 @@ class Theme(models.Model):
 
     def save(self, *args, **kwargs):
         self.key = name_key(self.name)
+        self.slug = theme_slug(self.vocabulary, self.name)
         super().save(*args, **kwargs)
 
 
 class AffectedGroup(models.Model):
     name = models.CharField(max_length=250)
     key = models.CharField(max_length=250, unique=True, editable=False)
+    slug = models.SlugField(max_length=260, unique=True, editable=False, help_text=_("Used in public URLs."))
 
     objects = NamedQuerySet.as_manager()
 
@@ -136,6 +151,7 @@ class AffectedGroup(models.Model):
 
     def save(self, *args, **kwargs):
         self.key = name_key(self.name)
+        self.slug = slugify_key(self.key)
         super().save(*args, **kwargs)
 
 
@@ -237,6 +253,26 @@ class Recommendation(models.Model):
     status_date = models.DateField(null=True, blank=True, editable=False)
     match_keys = ArrayField(models.TextField(), default=list, blank=True, editable=False)
     former_codes = ArrayField(models.UUIDField(), default=list, blank=True, editable=False)
+    # --- Search and facet columns: copies kept by `recommendations.indexing.reindex` so that
+    # the public list filters and counts on one table (array columns with GIN indexes).
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_document", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    f_state = models.CharField(max_length=3, blank=True, editable=False)
+    f_mechanism = models.CharField(max_length=40, blank=True, editable=False)
+    f_cycle = models.PositiveSmallIntegerField(null=True, editable=False)
+    f_session = models.PositiveSmallIntegerField(null=True, editable=False)
+    f_date = models.DateField(null=True, editable=False)
+    f_paragraph = ArrayField(models.IntegerField(), default=list, editable=False)
+    f_themes = ArrayField(models.CharField(max_length=260), default=list, editable=False)
+    f_groups = ArrayField(models.CharField(max_length=260), default=list, editable=False)
+    f_sdgs = ArrayField(models.CharField(max_length=8), default=list, editable=False)
+    f_recommending = ArrayField(models.CharField(max_length=3), default=list, editable=False)
+    f_regions = ArrayField(models.CharField(max_length=16), default=list, editable=False)
+    f_institutions = ArrayField(models.CharField(max_length=80), default=list, editable=False)
     fingerprints = models.JSONField(default=dict, blank=True, editable=False)
     # field -> source that last set it, where that is not `source`: a source may
     # update the fields it gave, and only fill the others when they are empty.
@@ -258,10 +294,57 @@ class Recommendation(models.Model):
                 name="recommendation_action_category_range",
             ),
         ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="rec_search_vector"),
+            GinIndex(OpClass("text", name="gin_trgm_ops"), name="rec_text_trgm"),
+            *(
+                GinIndex(fields=[name], name=f"rec_{name}")
+                for name in ("f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions")
+            ),
+            models.Index(fields=["f_state", "f_cycle"], name="rec_f_state_cycle"),
+            models.Index(fields=["-f_date", "-f_session", "id"], name="rec_f_date"),
+        ]
 
     def __str__(self) -> str:
         prefix = f"{self.paragraph} " if self.paragraph else ""
         return f"{prefix}{self.text[:80]}"
+
+
+class ResponsibilityRole(models.TextChoices):
+    LEAD = "lead", _("Lead institution")
+    SUPPORTING = "supporting", _("Supporting institution")
+
+
+class Responsibility(models.Model):
+    """A government entity answerable for implementing a recommendation."""
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="responsibilities")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="responsibilities")
+    role = models.CharField(max_length=12, choices=ResponsibilityRole.choices, default=ResponsibilityRole.SUPPORTING)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["recommendation", "role", "organisation__name"]
+        verbose_name_plural = _("responsibilities")
+        constraints = [
+            models.UniqueConstraint(fields=["recommendation", "organisation"], name="responsibility_unique"),
+            models.UniqueConstraint(
+                fields=["recommendation"], condition=Q(role="lead"), name="responsibility_one_lead"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class DataVersion(models.Model):
+    """A single counter bumped whenever public data is reindexed (cache keys use it)."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)
 
 
 class StatusSource(models.TextChoices):
@@ -327,6 +410,8 @@ class ImportRun(models.Model):
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     format = models.CharField(max_length=16, choices=ImportFormat.choices, default=ImportFormat.AUTO)
     dry_run = models.BooleanField(default=False)
+    # What the reader needs besides the file: {"state": ..., "session": ...} (only those given).
+    options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
@@ -352,6 +437,12 @@ class ImportRun(models.Model):
         if not self.rows_total:
             return 0
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+    @property
+    def option_items(self) -> list[tuple[str, object]]:
+        """The import's options as (label, value) pairs, for display."""
+        labels = {"state": _("State under review"), "session": _("UPR session")}
+        return [(label, self.options[key]) for key, label in labels.items() if self.options.get(key)]
 
 
 class ImportDigest(models.Model):

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class StakeholdersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'stakeholders'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "stakeholders"

@@ -67,3 +67,52 @@ class StateAlias(models.Model):
     def save(self, *args, **kwargs):
         self.key = name_key(self.alias)
         super().save(*args, **kwargs)
+
+
+class OrganisationKind(models.TextChoices):
+    SECRETARIAT = "nmrf-secretariat", _("NMRF secretariat")
+    GOVERNMENT = "government-entity", _("Government entity")
+    PARLIAMENT = "parliament", _("Parliament")
+    NHRI = "nhri", _("National human rights institution")
+    CSO = "cso", _("Civil society organisation")
+    COALITION = "coalition", _("Coalition")
+    UN_AGENCY = "un-agency", _("UN agency")
+    EMBASSY = "embassy", _("Embassy")
+    DONOR = "donor-agency", _("Donor agency")
+    ACADEMIA = "academia", _("Academia")
+    MEDIA = "media", _("Media")
+    REGIONAL_BODY = "regional-body", _("Regional body")
+
+
+class Organisation(models.Model):
+    """An institution or group around the NMRF: a ministry, a CSO, the NHRI, an embassy…"""
+
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=40, blank=True)
+    slug = models.SlugField(max_length=80, unique=True, help_text=_("Used in public URLs."))
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    country = models.ForeignKey(
+        State, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text=_("Where it is based.")
+    )
+    represents = models.ForeignKey(
+        State,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="embassies",
+        help_text=_("For an embassy: the State it represents."),
+    )
+    members = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="coalitions", help_text=_("For a coalition.")
+    )
+    public_profile = models.TextField(blank=True)
+    show_name_publicly = models.BooleanField(
+        default=True, help_text=_("Off: its published work is shown without its name (organisations at risk).")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -34,10 +34,18 @@ from .base import RowError
 from .resolve import Resolved, ensure_vocabulary
 
 SCALARS = ("text", "paragraph", "position", "position_source", "action_category", "annotation_type", "external_id")
+# Search and facet columns start empty; `recommendations.indexing.reindex` fills them.
+INDEX_DEFAULTS = {
+    "search_document": "", "f_state": "", "f_mechanism": "", "f_cycle": None, "f_session": None, "f_date": None,
+    "f_paragraph": [], "f_themes": [], "f_groups": [], "f_sdgs": [], "f_recommending": [], "f_regions": [],
+    "f_institutions": [],
+}  # fmt: skip
+INDEX_COLUMNS = tuple(INDEX_DEFAULTS)
 # Columns of a new recommendation, in the order Writer.create gives them.
 NEW_COLUMNS = (
     *("id", "code", "review_id", "source", *SCALARS, "requires_legislation", "status", "status_date"),
     *("match_keys", "former_codes", "fingerprints", "provenance", "created_at", "updated_at"),
+    *INDEX_COLUMNS,
 )
 RELATIONS = {
     "recommending_states": "state_id",
@@ -332,6 +340,7 @@ class Writer:
                     *(values[name] for name in SCALARS),
                     *(bool(values["requires_legislation"]), ImplementationStatus.NOT_REPORTED, None),
                     *(merged[id(target)]["keys"], [], {self.source: merged[id(target)]["fingerprint"]}, {}, now, now),
+                    *INDEX_DEFAULTS.values(),
                 )
             )
             for name, related in merged[id(target)]["relations"].items():

@@ -1,0 +1,174 @@
+"""The public recommendation filters: one FilterSet for the HTML list and the API.
+
+Every filter reads the denormalised `f_*` columns (see `recommendations.indexing`), so a
+list, its facet counts and its search run on one table. Several values of one parameter
+are ORed (`?state=CHN&state=MEX`); an unknown value is a validation error on that
+parameter (400 in the API).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from recommendations.models import ActionCategory, ImplementationStatus, Position, Recommendation
+from recommendations.vocabulary import vocabulary
+
+SEARCH_CONFIG = "english"
+# Queries in scripts without an English stemmer (Arabic, Chinese, Cyrillic…) also match
+# as substrings, served by the trigram index on the text.
+_NON_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff]")
+
+
+class MultiValueField(forms.MultipleChoiceField):
+    """Repeated parameters, each value checked against a vocabulary of known values."""
+
+    def __init__(self, *args, normalise=str, known=None, **kwargs):
+        self.normalise, self.known = normalise, known
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        return [self.normalise(str(item).strip()) for item in super().to_python(value) if str(item).strip()]
+
+    def valid_value(self, value) -> bool:
+        return value in self.known()
+
+
+class FacetFilter(django_filters.Filter):
+    """Filters a facet column: scalar (`IN`) or array (`&&`: overlap, so values are ORed)."""
+
+    field_class = MultiValueField
+
+    def __init__(self, *, column: str, array: bool, vocabulary_key: str, normalise=str, **kwargs):
+        self.column, self.array = column, array
+        super().__init__(field_name=column, normalise=normalise, known=lambda: vocabulary()[vocabulary_key], **kwargs)
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        lookup = f"{self.column}__overlap" if self.array else f"{self.column}__in"
+        return qs.filter(**{lookup: value})
+
+
+def _upper(value: str) -> str:
+    return value.upper()
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+class RecommendationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+    state = FacetFilter(
+        column="f_state", array=False, vocabulary_key="states", normalise=_upper, label=_("State under review")
+    )
+    mechanism = FacetFilter(
+        column="f_mechanism", array=False, vocabulary_key="mechanisms", normalise=_lower, label=_("Mechanism")
+    )
+    cycle = FacetFilter(column="f_cycle", array=False, vocabulary_key="cycles", label=_("UPR cycle"))
+    session = FacetFilter(column="f_session", array=False, vocabulary_key="sessions", label=_("Session"))
+    position = FacetFilter(
+        column="position", array=False, vocabulary_key="positions", normalise=_lower, label=_("Position")
+    )
+    status = FacetFilter(
+        column="status", array=False, vocabulary_key="statuses", normalise=_lower, label=_("Implementation status")
+    )
+    theme = FacetFilter(column="f_themes", array=True, vocabulary_key="themes", normalise=_lower, label=_("Theme"))
+    group = FacetFilter(
+        column="f_groups", array=True, vocabulary_key="groups", normalise=_lower, label=_("Affected group")
+    )
+    sdg = FacetFilter(
+        column="f_sdgs", array=True, vocabulary_key="sdgs", normalise=_lower, label=_("SDG goal or target")
+    )
+    recommending_state = FacetFilter(
+        column="f_recommending", array=True, vocabulary_key="states", normalise=_upper, label=_("Recommending State")
+    )
+    region = FacetFilter(
+        column="f_regions",
+        array=True,
+        vocabulary_key="regions",
+        normalise=_lower,
+        label=_("Recommending regional group"),
+    )
+    action_category = FacetFilter(
+        column="action_category", array=False, vocabulary_key="action_categories", label=_("Action category")
+    )
+    institution = FacetFilter(
+        column="f_institutions",
+        array=True,
+        vocabulary_key="institutions",
+        normalise=_lower,
+        label=_("Responsible institution"),
+    )
+    requires_legislation = django_filters.BooleanFilter(label=_("Requires legislation"))
+    ordering = django_filters.ChoiceFilter(
+        method="order",
+        label=_("Sort by"),
+        empty_label=None,
+        choices=[
+            ("relevance", _("Relevance")),
+            ("-date", _("Newest first")),
+            ("date", _("Oldest first")),
+            ("paragraph", _("Paragraph")),
+        ],
+    )
+
+    class Meta:
+        model = Recommendation
+        fields: list[str] = []
+
+    @cached_property
+    def vocabulary(self) -> dict[str, dict[str, str]]:
+        return vocabulary()
+
+    FACETS = (
+        "state", "mechanism", "cycle", "session", "position", "status", "theme", "group", "sdg",
+        "recommending_state", "region", "action_category", "institution", "requires_legislation",
+    )  # fmt: skip
+
+    def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return qs
+        query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
+        match = Q(search_vector=query)
+        if _NON_LATIN.search(value):
+            match |= Q(search_document__icontains=value)
+        return qs.filter(match).annotate(rank=SearchRank(F("search_vector"), query))
+
+    def order(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs  # applied last, in `filter_queryset`, once the search has ranked
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        qs = super().filter_queryset(queryset)
+        return qs.order_by(*ordering_for(self.form.cleaned_data.get("ordering"), bool(self.form.cleaned_data.get("q"))))
+
+    def filtered_except(self, facet: str) -> QuerySet:
+        """The list as filtered by every active filter but `facet` (for its counts)."""
+        qs = self.queryset
+        for name, value in self.form.cleaned_data.items():
+            if name in (facet, "ordering") or value in (None, "", []):
+                continue
+            qs = self.filters[name].filter(qs, value)
+        return qs
+
+
+def ordering_for(choice: str | None, searching: bool) -> list:
+    choice = choice or ("relevance" if searching else "-date")
+    if choice == "relevance" and searching:
+        return [F("rank").desc(), F("f_date").desc(nulls_last=True), "id"]
+    if choice == "date":
+        return [F("f_date").asc(nulls_last=True), "f_session", "f_paragraph", "id"]
+    if choice == "paragraph":
+        return ["f_state", "f_mechanism", "f_session", "f_paragraph", "id"]
+    return [F("f_date").desc(nulls_last=True), F("f_session").desc(nulls_last=True), "f_paragraph", "id"]
+
+
+__all__ = ["ActionCategory", "ImplementationStatus", "Position", "RecommendationFilterSet"]

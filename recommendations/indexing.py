@@ -1,0 +1,110 @@
+"""Keeps each recommendation's search and facet columns in step with its relations.
+
+The public list filters, counts facets and searches on one table: the `f_*` array
+columns (GIN-indexed) and `search_document`, whose tsvector PostgreSQL generates. One
+set-based UPDATE refreshes any number of recommendations; imports call it for what they
+touched, and signals call it when the admin edits a recommendation's relations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+# Aggregates per recommendation, computed for the ids in `targets` only.
+REINDEX_SQL = """
+WITH targets AS (SELECT unnest(%(ids)s::bigint[]) AS id),
+themes AS (
+    SELECT l.recommendation_id AS id, array_agg(t.slug ORDER BY t.slug) AS slugs,
+           string_agg(t.name, ' ') AS names
+    FROM recommendations_recommendation_themes l
+    JOIN recommendations_theme t ON t.id = l.theme_id
+    WHERE l.recommendation_id IN (SELECT id FROM targets) GROUP BY 1
+),
+groups AS (
+    SELECT l.recommendation_id AS id, array_agg(g.slug ORDER BY g.slug) AS slugs,
+           string_agg(g.name, ' ') AS names
+    FROM recommendations_recommendation_affected_groups l
+    JOIN recommendations_affectedgroup g ON g.id = l.affectedgroup_id
+    WHERE l.recommendation_id IN (SELECT id FROM targets) GROUP BY 1
+),
+sdgs AS (
+    SELECT id, array_agg(DISTINCT number ORDER BY number) AS numbers FROM (
+        SELECT l.recommendation_id AS id, g.number::text AS number
+        FROM recommendations_recommendation_sdg_goals l
+        JOIN recommendations_sdggoal g ON g.id = l.sdggoal_id
+        WHERE l.recommendation_id IN (SELECT id FROM targets)
+        UNION ALL
+        SELECT l.recommendation_id, t.number
+        FROM recommendations_recommendation_sdg_targets l
+        JOIN recommendations_sdgtarget t ON t.id = l.sdgtarget_id
+        WHERE l.recommendation_id IN (SELECT id FROM targets)
+    ) numbers GROUP BY id
+),
+sponsors AS (
+    SELECT l.recommendation_id AS id, array_agg(s.iso3 ORDER BY s.iso3) AS codes,
+           array_remove(array_agg(DISTINCT s.region), '') AS regions, string_agg(s.name, ' ') AS names
+    FROM recommendations_recommendation_recommending_states l
+    JOIN stakeholders_state s ON s.id = l.state_id
+    WHERE l.recommendation_id IN (SELECT id FROM targets) GROUP BY 1
+),
+institutions AS (
+    SELECT r.recommendation_id AS id, array_agg(o.slug ORDER BY o.slug) AS slugs,
+           string_agg(o.name, ' ') AS names
+    FROM recommendations_responsibility r
+    JOIN stakeholders_organisation o ON o.id = r.organisation_id
+    WHERE r.recommendation_id IN (SELECT id FROM targets) GROUP BY 1
+)
+UPDATE recommendations_recommendation AS rec SET
+    f_state = state.iso3,
+    f_mechanism = mechanism.code,
+    f_cycle = review.cycle,
+    f_session = review.session,
+    f_date = review.date,
+    f_paragraph = COALESCE(
+        (SELECT array_agg(part::int) FROM regexp_split_to_table(rec.paragraph, '[^0-9]+') AS part WHERE part <> ''),
+        '{}'
+    ),
+    f_themes = COALESCE(themes.slugs, '{}'),
+    f_groups = COALESCE(groups.slugs, '{}'),
+    f_sdgs = COALESCE(sdgs.numbers, '{}'),
+    f_recommending = COALESCE(sponsors.codes, '{}'),
+    f_regions = COALESCE(sponsors.regions, '{}'),
+    f_institutions = COALESCE(institutions.slugs, '{}'),
+    search_document = concat_ws(
+        ' ', rec.text, themes.names, groups.names, sponsors.names, institutions.names, state.name
+    )
+FROM targets
+JOIN recommendations_recommendation AS base ON base.id = targets.id
+JOIN recommendations_review AS review ON review.id = base.review_id
+JOIN stakeholders_state AS state ON state.id = review.state_id
+JOIN recommendations_mechanism AS mechanism ON mechanism.id = review.mechanism_id
+LEFT JOIN themes ON themes.id = targets.id
+LEFT JOIN groups ON groups.id = targets.id
+LEFT JOIN sdgs ON sdgs.id = targets.id
+LEFT JOIN sponsors ON sponsors.id = targets.id
+LEFT JOIN institutions ON institutions.id = targets.id
+WHERE rec.id = targets.id
+"""
+
+
+BUMP_VERSION_SQL = """
+INSERT INTO recommendations_dataversion (id, version) VALUES (1, 1)
+ON CONFLICT (id) DO UPDATE SET version = recommendations_dataversion.version + 1
+"""
+
+
+def reindex(ids: Iterable[int] | None = None) -> int:
+    """Refresh the search and facet columns of these recommendations (all when None)."""
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute("SELECT array_agg(id) FROM recommendations_recommendation")
+            ids = cursor.fetchone()[0] or []
+        ids = list(ids)
+        if not ids:
+            return 0
+        cursor.execute(REINDEX_SQL, {"ids": ids})
+        count = cursor.rowcount
+        cursor.execute(BUMP_VERSION_SQL)
+    return count
