@@ -7,8 +7,6 @@ background jobs (`recommendations.jobs`), checked by a dry run first.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -21,7 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from recommendations.forms import ImportOptionsForm, ImportUploadForm, LineArrayField, RecommendationStatusForm
+from recommendations.forms import ImportUploadForm, LineArrayField, RecommendationStatusForm
 from recommendations.jobs import FINISHED, import_run_confirm, import_run_confirmation, import_run_request
 from recommendations.models import (
     AffectedGroup,
@@ -306,6 +304,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         "filename",
         "format",
         "dry_run",
+        "import_options",
         "status",
         "summary",
         ("rows_total", "rows_done"),
@@ -323,6 +322,10 @@ class ImportRunAdmin(ReadOnlyAdmin):
     def status_link(self, run: ImportRun) -> str:
         url = reverse("admin:recommendations_importrun_status", args=[run.pk])
         return format_html('<a href="{}">{}</a>', url, run.get_status_display())
+
+    @admin.display(description=_("options"))
+    def import_options(self, run: ImportRun) -> str | None:
+        return "; ".join(f"{label}: {value}" for label, value in run.option_items) or None
 
     @admin.display(description=_("progress"))
     def progress(self, run: ImportRun) -> str:
@@ -368,13 +371,12 @@ class ImportRunAdmin(ReadOnlyAdmin):
             run = import_run_request(
                 upload=form.cleaned_data["file"], fmt=form.cleaned_data["format"], user=request.user, **form.options()
             )
-            return HttpResponseRedirect(self._status_url(run, form.query()))
+            return HttpResponseRedirect(self._status_url(run))
         context = self._context(request, _("Import recommendations")) | {"form": form}
         return TemplateResponse(request, "admin/recommendations/importrun/import_form.html", context)
 
     def status_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         run = self._get_run(request, object_id)
-        options = ImportOptionsForm(request.GET)
         confirmation = import_run_confirmation(run) if run.dry_run else None
         context = self._context(request, _("Dry run of %s") % run.filename if run.dry_run else run.filename) | {
             "run": run,
@@ -385,9 +387,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
                 and run.status == ImportRun.Status.VALIDATED
                 and confirmation is None
                 and self.has_import_permission(request)
-                and options.is_valid()
             ),
-            "options": options,
         }
         return TemplateResponse(request, "admin/recommendations/importrun/status.html", context)
 
@@ -395,12 +395,8 @@ class ImportRunAdmin(ReadOnlyAdmin):
         run = self._get_run(request, object_id)
         if not self.has_import_permission(request):
             raise PermissionDenied
-        options = ImportOptionsForm(request.POST)
-        if not options.is_valid():
-            self.message_user(request, _("The State or session given is not valid."), messages.ERROR)
-            return HttpResponseRedirect(self._status_url(run))
         try:
-            confirmed = import_run_confirm(dry_run=run, user=request.user, **options.options())
+            confirmed = import_run_confirm(dry_run=run, user=request.user)
         except ValueError:
             self.message_user(request, _("Only a dry run without errors can be imported."), messages.ERROR)
             return HttpResponseRedirect(self._status_url(run))
@@ -412,9 +408,8 @@ class ImportRunAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         return run
 
-    def _status_url(self, run: ImportRun, query: dict[str, str] | None = None) -> str:
-        url = reverse("admin:recommendations_importrun_status", args=[run.pk])
-        return f"{url}?{urlencode(query)}" if query else url
+    def _status_url(self, run: ImportRun) -> str:
+        return reverse("admin:recommendations_importrun_status", args=[run.pk])
 
     def _context(self, request: HttpRequest, title: str) -> dict:
         return {**self.admin_site.each_context(request), "opts": self.opts, "title": title}

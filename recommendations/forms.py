@@ -29,9 +29,14 @@ class LineArrayField(SimpleArrayField):
         return super().to_python(value)
 
 
-class ImportOptionsForm(forms.Form):
-    """What an OHCHR thematic list may need besides the file: its State and session."""
-
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    format = forms.ChoiceField(
+        choices=[(code, _FORMAT_LABELS.get(code, code)) for code in FORMATS],
+        initial="auto",
+        label=_("Format"),
+    )
+    # What an OHCHR thematic list may need besides the file; stored on the run.
     state = forms.ModelChoiceField(
         queryset=State.objects.all(),
         required=False,
@@ -47,26 +52,9 @@ class ImportOptionsForm(forms.Form):
     )
 
     def options(self) -> dict:
-        """Keyword arguments for the import (empty values left out)."""
+        """The import's `state` and `session` keyword arguments (None when not given)."""
         state, session = self.cleaned_data.get("state"), self.cleaned_data.get("session")
         return {"state": state.name if state else None, "session": session}
-
-    def query(self) -> dict[str, str]:
-        """The same options as query parameters, to carry them to the confirm step."""
-        state, session = self.cleaned_data.get("state"), self.cleaned_data.get("session")
-        query = {"state": str(state.pk)} if state else {}
-        return query | ({"session": str(session)} if session else {})
-
-
-class ImportUploadForm(ImportOptionsForm):
-    file = forms.FileField(label=_("File"))
-    format = forms.ChoiceField(
-        choices=[(code, _FORMAT_LABELS.get(code, code)) for code in FORMATS],
-        initial="auto",
-        label=_("Format"),
-    )
-
-    field_order = ["file", "format", "state", "session"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -5,6 +5,10 @@ The flow: an uploaded file is stored through Django storage and checked by a dry
 the same stored file writes it (`import_run_confirm`). A Celery worker executes each run
 (`import_run_execute`, called by `recommendations.tasks.run_import`).
 
+Options the reader needs besides the file (an OHCHR list's State and session) are stored
+on the run (`ImportRun.options`) and copied from the dry run to its confirmation, so the
+import writes exactly what the dry run checked, however the confirmation was reached.
+
 Progress. The import writes everything in one transaction, so a progress counter written
 through the worker's own connection would stay invisible until the end. Each execution
 therefore opens a second, short-lived database connection (`JobConnection`, autocommit)
@@ -55,16 +59,27 @@ MAX_STORED_ERRORS = 10_000
 def import_run_request(
     *, upload: UploadedFile, fmt: str, user, state: str | None = None, session: int | None = None
 ) -> ImportRun:
-    """Store the upload and enqueue its dry run."""
-    run = ImportRun(filename=Path(upload.name).name[:255], format=fmt, dry_run=True, requested_by=user)
+    """Store the upload and enqueue its dry run; `state` and `session` are kept on the run."""
+    run = ImportRun(
+        filename=Path(upload.name).name[:255],
+        format=fmt,
+        dry_run=True,
+        options=import_options(state=state, session=session),
+        requested_by=user,
+    )
     run.file.save(_storage_name(upload.name), upload, save=False)
     with transaction.atomic():
         run.save()
-        _enqueue(run, state=state, session=session)
+        _enqueue(run)
     return run
 
 
-def import_run_confirm(*, dry_run: ImportRun, user, state: str | None = None, session: int | None = None) -> ImportRun:
+def import_options(*, state: str | None = None, session: int | None = None) -> dict:
+    """A run's `options`: the reader's keyword arguments that were given."""
+    return {key: value for key, value in {"state": state, "session": session}.items() if value}
+
+
+def import_run_confirm(*, dry_run: ImportRun, user) -> ImportRun:
     """Enqueue the real import of a file whose dry run passed; asking twice gives one run."""
     with transaction.atomic():
         checked = ImportRun.objects.select_for_update().get(pk=dry_run.pk)
@@ -78,9 +93,10 @@ def import_run_confirm(*, dry_run: ImportRun, user, state: str | None = None, se
             file=checked.file.name,
             format=checked.format,
             dry_run=False,
+            options=dict(checked.options),
             requested_by=user,
         )
-        _enqueue(run, state=state, session=session)
+        _enqueue(run)
     return run
 
 
@@ -97,11 +113,10 @@ def _storage_name(original: str) -> str:
     return f"{uuid.uuid4().hex}{suffix}"
 
 
-def _enqueue(run: ImportRun, *, state: str | None, session: int | None) -> None:
+def _enqueue(run: ImportRun) -> None:
     from recommendations.tasks import run_import  # tasks import this module
 
-    options = {key: value for key, value in {"state": state, "session": session}.items() if value}
-    transaction.on_commit(lambda: run_import.delay(run.pk, **options))
+    transaction.on_commit(lambda: run_import.delay(run.pk))
 
 
 # --- executing ------------------------------------------------------------------------------
@@ -146,8 +161,8 @@ class ProgressWriter:
             self.pending = 0
 
 
-def import_run_execute(*, run: ImportRun, state: str | None = None, session: int | None = None) -> ImportRun:
-    """Run one import job to its end; a finished run is left alone.
+def import_run_execute(*, run: ImportRun) -> ImportRun:
+    """Run one import job to its end, with the run's stored `options`; a finished run is left alone.
 
     Raises `RunBusy` when another job holds the run: the caller should try again later,
     because that job may still die after the broker has forgotten its message.
@@ -166,7 +181,7 @@ def import_run_execute(*, run: ImportRun, state: str | None = None, session: int
             return run
         _mark_running(run)
         try:
-            outcome = _import(run, ProgressWriter(job, run.pk), state=state, session=session)
+            outcome = _import(run, ProgressWriter(job, run.pk))
         except Exception:
             logger.exception("import run %s failed", run.pk)
             _record_crash(run)
@@ -183,7 +198,7 @@ def _mark_running(run: ImportRun) -> None:
     run.save(update_fields=["status", "rows_done"])
 
 
-def _import(run: ImportRun, progress: ProgressWriter, *, state: str | None, session: int | None) -> ImportOutcome:
+def _import(run: ImportRun, progress: ProgressWriter) -> ImportOutcome:
     with stored_copy(run) as path:
         return recommendations_import(
             path=path,
@@ -191,8 +206,8 @@ def _import(run: ImportRun, progress: ProgressWriter, *, state: str | None, sess
             dry_run=run.dry_run,
             run=run,
             progress=progress,
-            state=state,
-            session=session,
+            state=run.options.get("state"),
+            session=run.options.get("session"),
             label=run.filename,
         )
 

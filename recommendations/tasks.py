@@ -16,13 +16,13 @@ BUSY_RETRY_SECONDS = 60
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def run_import(self, run_id: int, state: str | None = None, session: int | None = None) -> None:
-    """Execute one ImportRun; safe to deliver twice (see `recommendations.jobs`)."""
+def run_import(self, run_id: int) -> None:
+    """Execute one ImportRun (its options are stored on it); safe to deliver twice (see `recommendations.jobs`)."""
     run = ImportRun.objects.filter(pk=run_id).first()
     if run is None:
         logger.warning("import run %s does not exist (deleted, or enqueued by a rolled-back request)", run_id)
         return
     try:
-        import_run_execute(run=run, state=state, session=session)
+        import_run_execute(run=run)
     except RunBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc

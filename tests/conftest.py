@@ -50,18 +50,6 @@ def _close_db_connections(**kwargs) -> None:
 
 
 @pytest.fixture
-def plain_static_files(settings):
-    """Serve static files without the manifest, which only `collectstatic` writes.
-
-    With DEBUG off (as in tests) pages that use `{% static %}`, the admin's among them,
-    otherwise fail with "Missing staticfiles manifest entry".
-    """
-    settings.STORAGES = settings.STORAGES | {
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    }
-
-
-@pytest.fixture
 def celery_worker_redis():
     """A real Celery worker (a thread, solo pool) consuming from a real Redis broker.
 

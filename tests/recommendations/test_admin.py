@@ -33,7 +33,7 @@ from recommendations.services import recommendation_set_status, recommendations_
 from recommendations.tasks import run_import
 from stakeholders.models import State
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("plain_static_files")]
+pytestmark = pytest.mark.django_db
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_info_sample_5_states.csv"
 SLICE_ROWS = 40
@@ -319,7 +319,7 @@ def test_confirming_is_refused_by_get(admin_client):
     assert admin_client.get(reverse("admin:recommendations_importrun_confirm", args=[run.pk])).status_code == 405
 
 
-def test_the_state_and_session_given_at_upload_reach_both_jobs(
+def test_the_state_and_session_given_at_upload_are_stored_on_both_runs(
     admin_client, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
@@ -340,23 +340,31 @@ def test_the_state_and_session_given_at_upload_reach_both_jobs(
         )
     dry_run = ImportRun.objects.get()
     ImportRun.objects.filter(pk=dry_run.pk).update(status=ImportRun.Status.VALIDATED)
-    page = admin_client.get(response.url).content.decode()
+    status_url = reverse("admin:recommendations_importrun_status", args=[dry_run.pk])
+    page = admin_client.get(status_url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(
-            reverse("admin:recommendations_importrun_confirm", args=[dry_run.pk]),
-            {"state": slovenia.pk, "session": 34},
-        )
+        admin_client.post(reverse("admin:recommendations_importrun_confirm", args=[dry_run.pk]))
 
     real = ImportRun.objects.get(dry_run=False)
-    assert response.url == reverse("admin:recommendations_importrun_status", args=[dry_run.pk]) + (
-        f"?state={slovenia.pk}&session=34"
-    )
-    assert f'<input type="hidden" name="state" value="{slovenia.pk}">' in page
-    assert '<input type="hidden" name="session" value="34">' in page
-    assert enqueued == [
-        ((dry_run.pk,), {"state": "Slovenia", "session": 34}),
-        ((real.pk,), {"state": "Slovenia", "session": 34}),
-    ]
+    assert response.url == status_url
+    assert dry_run.options == real.options == {"state": "Slovenia", "session": 34}
+    assert enqueued == [((dry_run.pk,), {}), ((real.pk,), {})]
+    assert "State under review: <strong>Slovenia</strong>; UPR session: <strong>34</strong>" in page
+    assert 'name="state"' not in page
+    assert 'name="session"' not in page
+    detail = admin_client.get(admin_url(ImportRun, "change", real.pk)).content.decode()
+    assert "State under review: Slovenia; UPR session: 34" in detail
+
+
+def test_an_upload_without_options_stores_none(admin_client, settings, tmp_path, sample_slice):
+    settings.MEDIA_ROOT = tmp_path
+
+    with sample_slice.open("rb") as handle:
+        admin_client.post(reverse("admin:recommendations_importrun_import"), {"file": handle, "format": "auto"})
+
+    run = ImportRun.objects.get()
+    assert run.options == {}
+    assert "import-options" not in admin_client.get(admin_url(ImportRun, "status", run.pk)).content.decode()
 
 
 def test_mechanism_aliases_are_edited_one_per_line_so_names_keep_their_commas(admin_client):

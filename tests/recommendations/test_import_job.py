@@ -2,7 +2,8 @@
 and the job service survives re-delivery and reports progress outside the import's transaction.
 
 Data: `tests/data/upr_info/upr_info_sample_5_states.csv` (see `tests/data/README.md`):
-1659 rows that merge into 1620 recommendations.
+1659 rows that merge into 1620 recommendations; `tests/data/ohchr/Matrix_recommendations_2013.docx`:
+China's 17th session, 252 recommendations (named in its page header).
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ import csv
 import time
 from pathlib import Path
 
+import docx
 import pytest
 from django.db import connections, transaction
 from django.urls import reverse
 
 from recommendations import jobs
 from recommendations.jobs import JobConnection, ProgressWriter, RunBusy, import_run_execute
-from recommendations.models import ImportRun, Recommendation
+from recommendations.models import ImportRun, Recommendation, Review
+from stakeholders.models import State
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_info_sample_5_states.csv"
+DATA = Path(__file__).resolve().parent.parent / "data"
+SAMPLE = DATA / "upr_info" / "upr_info_sample_5_states.csv"
+CHINA_2013 = DATA / "ohchr" / "Matrix_recommendations_2013.docx"
 SAMPLE_ROWS, SAMPLE_RECOMMENDATIONS = 1659, 1620
 UNKNOWN_STATE = "unknown State (not a UN member or observer State name)"
 
@@ -50,6 +55,19 @@ def atlantis_csv(tmp_path) -> Path:
     return path
 
 
+@pytest.fixture
+def china_2013_without_header(tmp_path) -> Path:
+    """The OHCHR list of China's 17th session without its page header: the reader then
+    refuses it unless the State and session are given."""
+    document = docx.Document(str(CHINA_2013))
+    for section in document.sections:
+        for paragraph in section.header.paragraphs:
+            paragraph.text = ""
+    path = tmp_path / "china_2013_without_header.docx"
+    document.save(str(path))
+    return path
+
+
 def wait_for(run: ImportRun, timeout: float = 120) -> ImportRun:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -60,9 +78,11 @@ def wait_for(run: ImportRun, timeout: float = 120) -> ImportRun:
     pytest.fail(f"import run {run.pk} still {run.status} after {timeout} s")
 
 
-def upload(client, path: Path) -> ImportRun:
+def upload(client, path: Path, **fields) -> ImportRun:
     with path.open("rb") as handle:
-        response = client.post(reverse("admin:recommendations_importrun_import"), {"file": handle, "format": "auto"})
+        response = client.post(
+            reverse("admin:recommendations_importrun_import"), {"file": handle, "format": "auto", **fields}
+        )
     assert response.status_code == 302, response.content.decode()
     return ImportRun.objects.get(dry_run=True, filename=path.name)
 
@@ -78,7 +98,7 @@ def status_page(client, run: ImportRun) -> str:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("plain_static_files", "media", "celery_worker_redis")
+@pytest.mark.usefixtures("media", "celery_worker_redis")
 def test_a_file_is_checked_by_a_dry_run_then_imported_on_confirmation(secretariat_client):
     dry_run = wait_for(upload(secretariat_client, SAMPLE))
 
@@ -120,7 +140,7 @@ def test_a_file_is_checked_by_a_dry_run_then_imported_on_confirmation(secretaria
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("plain_static_files", "media", "celery_worker_redis")
+@pytest.mark.usefixtures("media", "celery_worker_redis")
 def test_a_dry_run_with_bad_rows_lists_them_and_offers_no_import(secretariat_client, atlantis_csv):
     run = wait_for(upload(secretariat_client, atlantis_csv))
 
@@ -135,6 +155,35 @@ def test_a_dry_run_with_bad_rows_lists_them_and_offers_no_import(secretariat_cli
     assert "2 bad rows — nothing was written" in page
     assert "Confirm import" not in page
     assert Recommendation.objects.count() == 0
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("media", "celery_worker_redis")
+def test_the_options_of_the_dry_run_reach_the_import_confirmed_from_the_plain_status_page(
+    secretariat_client, china_2013_without_header
+):
+    china = State.objects.get(iso3="CHN")
+    dry_run = wait_for(upload(secretariat_client, china_2013_without_header, state=china.pk, session=17))
+    assert (dry_run.status, dry_run.format, dry_run.options) == (
+        "validated",
+        "ohchr-docx",
+        {"state": china.name, "session": 17},
+    )
+    assert "Confirm import" in status_page(secretariat_client, dry_run)  # no query string
+
+    response = secretariat_client.post(reverse("admin:recommendations_importrun_confirm", args=[dry_run.pk]))
+
+    run = wait_for(ImportRun.objects.get(dry_run=False))
+    assert response.url == reverse("admin:recommendations_importrun_status", args=[run.pk])
+    assert (run.status, run.options, run.created, run.error_count) == (
+        "succeeded",
+        {"state": china.name, "session": 17},
+        252,
+        0,
+    )
+    review = Review.objects.get(state=china, session=17)
+    assert review.recommendations.count() == 252
 
 
 # --- the job service, called directly ------------------------------------------------------------
@@ -166,6 +215,25 @@ def test_a_run_found_running_starts_afresh():
 
     run.refresh_from_db()
     assert (run.status, run.rows_done, run.created) == ("validated", SAMPLE_ROWS, SAMPLE_RECOMMENDATIONS)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("media")
+def test_a_run_is_read_with_its_stored_options(monkeypatch):
+    run = stored_run(SAMPLE, options={"state": "China", "session": 17})
+    calls = []
+
+    def record(**kwargs):
+        calls.append(kwargs)
+        return jobs.ImportOutcome(path=kwargs["label"], dry_run=kwargs["dry_run"])
+
+    monkeypatch.setattr(jobs, "recommendations_import", record)
+
+    import_run_execute(run=run)
+
+    assert [(call["state"], call["session"]) for call in calls] == [("China", 17)]
+    run.refresh_from_db()
+    assert run.status == "validated"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
