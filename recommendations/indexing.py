@@ -8,6 +8,7 @@ touched, and signals call it when the admin edits a recommendation's relations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.db import connection
@@ -108,3 +109,63 @@ def reindex(ids: Iterable[int] | None = None) -> int:
         count = cursor.rowcount
         cursor.execute(BUMP_VERSION_SQL)
     return count
+
+
+INDEX_COLUMNS = (
+    "search_document", "f_state", "f_mechanism", "f_cycle", "f_session", "f_date", "f_paragraph",
+    "f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions",
+)  # fmt: skip
+_DIGITS = re.compile(r"\d+")
+
+
+def bump_version() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(BUMP_VERSION_SQL)
+
+
+class IndexBuilder:
+    """The same values as REINDEX_SQL, computed in Python for rows an import creates, so
+    that new recommendations are written once, already indexed."""
+
+    def __init__(self) -> None:
+        from recommendations.models import AffectedGroup, SdgGoal, SdgTarget, Theme
+        from stakeholders.models import State
+
+        self.themes = {pk: (slug, name) for pk, slug, name in Theme.objects.values_list("pk", "slug", "name")}
+        self.groups = {pk: (slug, name) for pk, slug, name in AffectedGroup.objects.values_list("pk", "slug", "name")}
+        self.goals = dict(SdgGoal.objects.values_list("pk", "number"))
+        self.targets = dict(SdgTarget.objects.values_list("pk", "number"))
+        self.states = {
+            pk: (iso3, region, name)
+            for pk, iso3, region, name in State.objects.values_list("pk", "iso3", "region", "name")
+        }
+
+    def values(self, review, text: str, paragraph: str, relations: dict[str, list[int]]) -> tuple:
+        themes = sorted(self.themes[pk] for pk in relations["themes"])
+        groups = sorted(self.groups[pk] for pk in relations["affected_groups"])
+        sponsors = sorted(self.states[pk] for pk in relations["recommending_states"])
+        sdgs = {str(self.goals[pk]) for pk in relations["sdg_goals"]} | {
+            self.targets[pk] for pk in relations["sdg_targets"]
+        }
+        names = [
+            text,
+            *(n for _, n in themes),
+            *(n for _, n in groups),
+            *(n for _, _, n in sponsors),
+            review.state.name,
+        ]
+        return (
+            " ".join(part for part in names if part),
+            review.state.iso3,
+            review.mechanism.code,
+            review.cycle,
+            review.session,
+            review.date,
+            [int(part) for part in _DIGITS.findall(paragraph)],
+            [slug for slug, _ in themes],
+            [slug for slug, _ in groups],
+            sorted(sdgs),
+            [iso3 for iso3, _, _ in sponsors],
+            sorted({region for _, region, _ in sponsors if region}),
+            [],
+        )

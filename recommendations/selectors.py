@@ -7,16 +7,17 @@ selectors; nothing unpublished is reachable from these.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import QueryDict
 
 from recommendations.filters import RecommendationFilterSet
-from recommendations.models import Recommendation, Responsibility, StatusChange
+from recommendations.models import Recommendation, Responsibility, Review, StatusChange
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12  # values shown per facet (selected values always are)
@@ -43,7 +44,9 @@ def public_recommendations() -> QuerySet:
 
 
 def recommendation_filterset(params: QueryDict) -> RecommendationFilterSet:
-    return RecommendationFilterSet(params, queryset=public_recommendations())
+    filterset = RecommendationFilterSet(params, queryset=public_recommendations())
+    filterset.vocabulary  # noqa: B018 - load it now: one query (data version) per request, always
+    return filterset
 
 
 def recommendation_page(filterset: RecommendationFilterSet, number: str | int | None, size: int = PAGE_SIZE) -> Page:
@@ -169,3 +172,32 @@ def related_recommendations(rec: Recommendation, limit: int = 5) -> list[Recomme
         .order_by("-similarity", "id")
     )
     return list(candidates[:limit])
+
+
+# --- reviews ---------------------------------------------------------------------------------
+
+
+def public_reviews() -> QuerySet:
+    # GROUP BY ignores Meta.ordering, so it is spelled out.
+    return (
+        Review.objects.select_related("state", "mechanism")
+        .annotate(recommendation_count=Count("recommendations"))
+        .order_by("state__name", "mechanism__kind", "session", "date", "id")
+    )
+
+
+_KEY_STATE = re.compile(r"-(?P<iso3>[a-z]{3})(?=-|$)")
+
+
+def review_by_key(key: str) -> Review | None:
+    """The review whose `Review.key` is `key` (`upr-chn-17`), in one query.
+
+    Mechanism codes may contain hyphens, so every `-xyz` part is tried as the State.
+    """
+    key = key.lower()
+    candidates = Q()
+    for match in _KEY_STATE.finditer(key):
+        candidates |= Q(mechanism__code=key[: match.start()], state__iso3=match["iso3"].upper())
+    if not candidates:
+        return None
+    return next((review for review in public_reviews().filter(candidates) if review.key == key), None)

@@ -15,7 +15,7 @@ from recommendations.importers import ImportFileError, detect_format, read_recom
 from recommendations.importers.base import RowError
 from recommendations.importers.engine import apply
 from recommendations.importers.resolve import Resolver
-from recommendations.indexing import reindex
+from recommendations.indexing import bump_version, reindex
 from recommendations.models import (
     ImplementationStatus,
     ImportDigest,
@@ -151,7 +151,8 @@ def _write(outcome: ImportOutcome, resolved: list, resolver: Resolver, *, run, p
         if counts.errors or outcome.dry_run:
             transaction.set_rollback(True)
         else:
-            reindex(counts.fingerprints.keys())
+            reindex(counts.updated_ids)  # created rows were written indexed
+            bump_version()
             _remember_digest(outcome, digest_key, counts.fingerprints)
 
 

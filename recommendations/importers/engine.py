@@ -11,15 +11,18 @@ tags and recommending States are only ever added. Every change is recorded.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from recommendations.indexing import INDEX_COLUMNS, IndexBuilder
 from recommendations.models import (
     ImplementationStatus,
     Recommendation,
@@ -34,13 +37,6 @@ from .base import RowError
 from .resolve import Resolved, ensure_vocabulary
 
 SCALARS = ("text", "paragraph", "position", "position_source", "action_category", "annotation_type", "external_id")
-# Search and facet columns start empty; `recommendations.indexing.reindex` fills them.
-INDEX_DEFAULTS = {
-    "search_document": "", "f_state": "", "f_mechanism": "", "f_cycle": None, "f_session": None, "f_date": None,
-    "f_paragraph": [], "f_themes": [], "f_groups": [], "f_sdgs": [], "f_recommending": [], "f_regions": [],
-    "f_institutions": [],
-}  # fmt: skip
-INDEX_COLUMNS = tuple(INDEX_DEFAULTS)
 # Columns of a new recommendation, in the order Writer.create gives them.
 NEW_COLUMNS = (
     *("id", "code", "review_id", "source", *SCALARS, "requires_legislation", "status", "status_date"),
@@ -89,6 +85,7 @@ class Counts:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     fingerprints: dict[int, str] = field(default_factory=dict)  # recommendation id -> fingerprint
+    updated_ids: list[int] = field(default_factory=list)  # to reindex
 
 
 class Matcher:
@@ -214,8 +211,10 @@ class Matcher:
 
 
 def _compatible(candidate: Target, draft) -> bool:
-    """Never match across different UN paragraphs or different source ids."""
+    """Never match across different UN paragraphs, source ids or public codes."""
     if draft.paragraph and candidate.paragraph and draft.paragraph != candidate.paragraph:
+        return False
+    if draft.code and candidate.rec is not None and str(candidate.rec.code) != draft.code:
         return False
     return not (draft.external_id and candidate.external_id and draft.external_id != candidate.external_id)
 
@@ -269,12 +268,13 @@ def _existing_reviews(wanted: dict[tuple, Resolved]) -> dict[tuple, Review]:
     query = Q()
     for mechanism_id, state_id in pairs:
         query |= Q(mechanism_id=mechanism_id, state_id=state_id)
-    found = Review.objects.filter(query) if pairs else Review.objects.none()
+    found = Review.objects.filter(query).select_related("state", "mechanism") if pairs else Review.objects.none()
     return {key: review for review in found if (key := _key_of(review)) in wanted}
 
 
 def _new_review(item: Resolved, key: tuple) -> Review:
     _, _, session, symbol = key
+    symbol = symbol or item.draft.review.symbol
     review = Review(mechanism=item.mechanism, state=item.state, session=session, symbol=symbol)
     if session is not None and item.mechanism.kind == "upr":
         review.cycle = upr_cycle(session)
@@ -329,6 +329,7 @@ class Writer:
         """Insert new recommendations with COPY; their links follow in `flush_links`."""
         ids = reserve_ids(Recommendation._meta.db_table, len(targets))
         now = timezone.now()
+        index = IndexBuilder()
         rows = []
         for pk, target in zip(ids, targets, strict=True):
             target.new_id = pk
@@ -340,7 +341,7 @@ class Writer:
                     *(values[name] for name in SCALARS),
                     *(bool(values["requires_legislation"]), ImplementationStatus.NOT_REPORTED, None),
                     *(merged[id(target)]["keys"], [], {self.source: merged[id(target)]["fingerprint"]}, {}, now, now),
-                    *INDEX_DEFAULTS.values(),
+                    *index.values(target.review, values["text"], values["paragraph"], merged[id(target)]["relations"]),
                 )
             )
             for name, related in merged[id(target)]["relations"].items():
@@ -507,25 +508,47 @@ def _update_existing(old: list[Target], merged: dict, writer: Writer, counts: Co
     stale = [t for t in old if t.absorbed or t.rec.fingerprints.get(writer.source) != merged[id(t)]["fingerprint"]]
     counts.unchanged += len(old) - len(stale)
     links = _current_links([t.rec.pk for t in stale])
-    dirty, absorbed = [], []
+    changed, quiet, absorbed = [], [], []
     for target in stale:
         absorbed += _absorb(target, merged[id(target)], counts)
         if writer.update(target, merged[id(target)], links):
             counts.updated += 1
+            counts.updated_ids.append(target.rec.pk)
+            changed.append(target.rec)
         else:
             counts.unchanged += 1
-        dirty.append(target.rec)
-    fields = [
-        *SCALARS,
-        "requires_legislation",
-        "match_keys",
-        "fingerprints",
-        "provenance",
-        "former_codes",
-        "updated_at",
-    ]
-    Recommendation.objects.bulk_update(dirty, fields, batch_size=1000)
+            quiet.append(target.rec)
+    Recommendation.objects.bulk_update(changed, UPDATE_FIELDS, batch_size=500)
+    _store_bookkeeping(quiet, writer.source)
     Recommendation.objects.filter(pk__in=[rec.pk for rec in absorbed]).delete()
+
+
+UPDATE_FIELDS = (
+    *SCALARS,
+    "requires_legislation",
+    "match_keys",
+    "fingerprints",
+    "provenance",
+    "former_codes",
+    "updated_at",
+)
+BOOKKEEPING_SQL = """
+UPDATE recommendations_recommendation AS rec
+SET fingerprints = rec.fingerprints || jsonb_build_object(%(source)s, row.fp),
+    match_keys = ARRAY(SELECT jsonb_array_elements_text(row.keys))
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS row(id bigint, fp text, keys jsonb)
+WHERE rec.id = row.id
+"""
+
+
+def _store_bookkeeping(recs: list[Recommendation], source: str) -> None:
+    """Unchanged recommendations only learn this source's fingerprint and text keys:
+    one statement, rather than rewriting every field of every row."""
+    if not recs:
+        return
+    rows = [{"id": rec.pk, "fp": rec.fingerprints[source], "keys": rec.match_keys} for rec in recs]
+    with connection.cursor() as cursor:
+        cursor.execute(BOOKKEEPING_SQL, {"source": source, "rows": json.dumps(rows)})
 
 
 def _absorb(target: Target, merged: dict, counts: Counts) -> list[Recommendation]:
@@ -533,6 +556,8 @@ def _absorb(target: Target, merged: dict, counts: Counts) -> list[Recommendation
 
     Returns the absorbed rows to delete; their codes stay reachable as `former_codes`.
     """
+    if not target.absorbed:
+        return []
     absorbed = []
     extra = _current_links([other.pk for other in target.absorbed])
     for other in target.absorbed:

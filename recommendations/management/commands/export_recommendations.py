@@ -8,11 +8,14 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from recommendations.exports import (
+    UnexportableValue,
     UnknownFilterValue,
     export_rows,
     filter_recommendations,
@@ -45,16 +48,25 @@ class Command(BaseCommand):
         except UnknownFilterValue as exc:
             raise CommandError(f"--{exc.name}: {exc}") from exc
         rows = export_rows(queryset)
-        with self._stream(output, binary=fmt == "xlsx") as stream:
-            count = write_xlsx(rows, stream) if fmt == "xlsx" else write_csv(rows, stream)
+        # Inside a transaction the server-side cursor streams; outside one, Django declares
+        # it WITH HOLD and PostgreSQL materialises the whole result before the first row.
+        try:
+            with self._stream(output, binary=fmt == "xlsx") as stream, transaction.atomic():
+                count = write_xlsx(rows, stream) if fmt == "xlsx" else write_csv(rows, stream)
+        except UnexportableValue as exc:
+            raise CommandError(str(exc)) from exc
         self.stderr.write(f"Exported {count} recommendation(s).")
 
     @contextmanager
     def _stream(self, output: str | None, *, binary: bool) -> Iterator[IO]:
         """PATH, or standard output: its byte buffer, so CSV is UTF-8 whatever the locale."""
         if output:
-            with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as handle:
-                yield handle
+            try:
+                with open(output, "wb") if binary else open(output, "w", encoding="utf-8", newline="") as handle:
+                    yield handle
+            except BaseException:
+                Path(output).unlink(missing_ok=True)  # no half-written file
+                raise
             return
         out = self.stdout._out
         if isinstance(out, io.TextIOBase) and not hasattr(out, "buffer"):  # e.g. a StringIO in tests

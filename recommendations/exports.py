@@ -1,0 +1,228 @@
+"""The UPR Portal export: one row per recommendation, in CSV or XLSX (docs/export-format.md).
+
+Rows are produced from a server-side cursor in chunks, with the many-to-many relations
+prefetched per chunk, so an export of any size runs in bounded memory and a fixed number
+of queries per chunk. `recommendations.importers.portal` reads the files back.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+from django.db.models import Prefetch, QuerySet
+
+from recommendations.models import (
+    ImplementationStatus,
+    Mechanism,
+    Position,
+    Recommendation,
+    Source,
+    Theme,
+    ThemeVocabulary,
+)
+from stakeholders.models import State
+
+COLUMNS = (
+    "code",
+    "state under review",
+    "state iso3",
+    "mechanism",
+    "cycle",
+    "session",
+    "review symbol",
+    "document symbols",
+    "review date",
+    "paragraph",
+    "text",
+    "recommending states",
+    "position",
+    "source of position",
+    "action category",
+    "annotation type",
+    "themes",
+    "upr info issues",
+    "affected groups",
+    "sdg goals",
+    "sdg targets",
+    "requires legislation",
+    "status",
+    "status date",
+    "source",
+    "external id",
+)
+# Closed vocabularies (State names, document symbols, SDG numbers) never contain a
+# semicolon; theme and group names may ("Children: definition; general principles;
+# protection"), so open vocabularies are joined with a vertical bar instead.
+LIST_JOINER = "; "
+TAG_JOINER = " | "
+YES, NO = "yes", "no"
+CHUNK_SIZE = 2000
+
+# A spreadsheet runs a cell starting with one of these as a formula. Such cells, and
+# cells starting with the quote itself (so that `restore` is an exact inverse), get a
+# leading single quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+
+
+def neutralise(value: str) -> str:
+    return QUOTE + value if value.startswith((*FORMULA_TRIGGERS, QUOTE)) else value
+
+
+def restore(value: str) -> str:
+    return value[1:] if value.startswith(QUOTE) else value
+
+
+class UnexportableValue(ValueError):
+    """A list item contains its column's separator, so the file would not read back."""
+
+
+class UnknownFilterValue(ValueError):
+    """A filter names a value that does not exist; `name` is the filter, `allowed` a hint."""
+
+    def __init__(self, name: str, value: str, allowed: str) -> None:
+        super().__init__(f"unknown {name} {value!r} (expected {allowed})")
+        self.name, self.value, self.allowed = name, value, allowed
+
+
+def filter_recommendations(
+    *,
+    states: Iterable[str] = (),
+    mechanism: str | None = None,
+    cycle: int | None = None,
+    session: int | None = None,
+    position: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+) -> QuerySet[Recommendation]:
+    """Recommendations matching every given filter; an unknown value raises UnknownFilterValue."""
+    lookups: dict = {}
+    if states := [code.strip().upper() for code in states]:
+        known = set(State.objects.filter(iso3__in=states).values_list("iso3", flat=True))
+        _check("state", [code for code in states if code not in known], "an ISO 3166 alpha-3 code, e.g. CHN")
+        lookups["review__state__iso3__in"] = states
+    if mechanism is not None:
+        mechanism = mechanism.strip().lower()
+        codes = list(Mechanism.objects.values_list("code", flat=True))
+        _check("mechanism", [mechanism] if mechanism not in codes else [], ", ".join(sorted(codes)))
+        lookups["review__mechanism__code"] = mechanism
+    for name, value, choices in (
+        ("position", position, Position.values),
+        ("status", status, ImplementationStatus.values),
+        ("source", source, Source.values),
+    ):
+        if value is not None:
+            _check(name, [value] if value not in choices else [], ", ".join(choices))
+            lookups[name] = value
+    numbers = (("review__cycle", cycle), ("review__session", session))
+    lookups |= {key: value for key, value in numbers if value is not None}
+    return Recommendation.objects.filter(**lookups)
+
+
+def _check(name: str, unknown: list[str], allowed: str) -> None:
+    if unknown:
+        raise UnknownFilterValue(name, unknown[0], allowed)
+
+
+def export_queryset(queryset: QuerySet[Recommendation] | None = None) -> QuerySet[Recommendation]:
+    """`queryset` (default: all recommendations) with what the rows read, in file order."""
+    queryset = Recommendation.objects.all() if queryset is None else queryset
+    return queryset.select_related("review__state", "review__mechanism").prefetch_related(
+        "recommending_states",
+        Prefetch("themes", queryset=Theme.objects.order_by("vocabulary", "code", "name")),
+        "affected_groups",
+        "sdg_goals",
+        "sdg_targets",
+    )
+
+
+def export_rows(queryset: QuerySet[Recommendation], *, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
+    """The rows (without the header) for `queryset`; values unescaped, None for no number."""
+    ordered = export_queryset(queryset).order_by(
+        "review__state__name", "review__mechanism__code", "review__session", "review__symbol", "review_id", "id"
+    )
+    for rec in ordered.iterator(chunk_size=chunk_size):
+        yield export_row(rec)
+
+
+def export_row(rec: Recommendation) -> list:
+    review = rec.review
+    themes = list(rec.themes.all())
+    return [
+        str(rec.code),
+        review.state.name,
+        review.state.iso3,
+        review.mechanism.code,
+        review.cycle,
+        review.session,
+        review.symbol,
+        join(review.document_symbols, LIST_JOINER),
+        _date(review.date),
+        rec.paragraph,
+        rec.text,
+        join((state.name for state in rec.recommending_states.all()), LIST_JOINER),
+        rec.position,
+        rec.position_source,
+        rec.action_category,
+        rec.annotation_type,
+        join((str(t) for t in themes if t.vocabulary == ThemeVocabulary.UHRI), TAG_JOINER),
+        join((str(t) for t in themes if t.vocabulary == ThemeVocabulary.UPR_INFO), TAG_JOINER),
+        join((group.name for group in rec.affected_groups.all()), TAG_JOINER),
+        join((str(goal.number) for goal in rec.sdg_goals.all()), LIST_JOINER),
+        join((target.number for target in rec.sdg_targets.all()), LIST_JOINER),
+        YES if rec.requires_legislation else NO,
+        rec.status,
+        _date(rec.status_date),
+        rec.source,
+        rec.external_id,
+    ]
+
+
+def join(values: Iterable[str], joiner: str) -> str:
+    """Join list values; one that contains the joiner could not be read back, so refuse it."""
+    values = list(values)
+    for value in values:
+        if joiner.strip() in value:
+            raise UnexportableValue(f"cannot export {value!r}: it contains the list separator {joiner.strip()!r}")
+    return joiner.join(values)
+
+
+def _date(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _cells(row: list) -> list:
+    return [neutralise(value) if isinstance(value, str) else value for value in row]
+
+
+def write_csv(rows: Iterable[list], stream: IO[str]) -> int:
+    """Write the header and `rows` as CSV (the csv module's defaults: `\\r\\n`, minimal
+    quoting) to a text stream; returns the number of rows."""
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 - count is the result
+        writer.writerow(_cells(row))
+    return count
+
+
+def write_xlsx(rows: Iterable[list], stream: IO[bytes]) -> int:
+    """Write the header and `rows` as a one-sheet workbook to a binary stream, row by row
+    (openpyxl's write-only mode keeps rows in a temporary file, not in memory).
+
+    Control characters other than tab and line breaks cannot be stored in XLSX; they are
+    dropped (the CSV keeps them)."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Recommendations")
+    sheet.append(COLUMNS)
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 - count is the result
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in _cells(row)])
+    book.save(stream)
+    return count

@@ -1,0 +1,141 @@
+"""The public search layer: index columns, the shared FilterSet and facet counts."""
+
+from pathlib import Path
+
+import pytest
+from django.http import QueryDict
+
+from recommendations.indexing import INDEX_COLUMNS, reindex
+from recommendations.models import Recommendation, Responsibility, Theme
+from recommendations.selectors import facet_counts, recommendation_filterset, recommendation_page
+from recommendations.services import recommendations_import
+from stakeholders.models import Organisation
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    recommendations_import(path=DATA / "upr_info" / "upr_info_sample_5_states.csv")
+    recommendations_import(path=DATA / "ohchr" / "Matrix_recommendations_2013.docx")
+
+
+def search(query: str):
+    filterset = recommendation_filterset(QueryDict(query))
+    assert filterset.is_valid(), filterset.errors
+    return filterset
+
+
+def count(query: str) -> int:
+    return search(query).qs.count()
+
+
+def test_rows_written_by_an_import_are_indexed_exactly_as_reindex_would(demo):
+    before = {row["id"]: row for row in Recommendation.objects.values("id", *INDEX_COLUMNS)}
+
+    reindex()
+
+    after = {row["id"]: row for row in Recommendation.objects.values("id", *INDEX_COLUMNS)}
+    for pk, row in before.items():
+        for column in INDEX_COLUMNS:
+            if column == "search_document":  # same words; the order of the names may differ
+                assert sorted(row[column].split()) == sorted(after[pk][column].split())
+            else:
+                assert row[column] == after[pk][column], (pk, column)
+
+
+def test_index_columns_of_a_paragraph(demo):
+    rec = Recommendation.objects.get(f_state="CHN", paragraph="186.2")
+
+    assert (rec.f_mechanism, rec.f_cycle, rec.f_session, rec.f_paragraph) == ("upr", 2, 17, [186, 2])
+    assert rec.f_recommending == ["BGR", "BRA", "EST", "GHA"]
+    assert rec.f_regions == ["africa", "eeg", "grulac"]
+    assert rec.f_groups == ["general"]
+    assert "acceptance-of-international-norms" in rec.f_themes
+    assert "upr-info-international-instruments" in rec.f_themes
+
+
+def test_filters_combine_and_values_of_one_parameter_are_ored(demo):
+    # China: 136 UPR Info texts of session 4, and the 252 paragraphs of session 17.
+    assert count("state=CHN") == 388
+    assert count("state=CHN&cycle=1") == 136
+    assert count("state=MEX") == 357
+    assert count("state=CHN&state=mex") == 745
+    assert count("state=CHN&cycle=2") == 252
+    assert count("recommending_state=BRA&state=CHN") == count("state=CHN&recommending_state=bra")
+
+
+def test_full_text_search_stems_and_understands_phrases_and_exclusions(demo):
+    assert count("q=tortured") == count("q=torture")
+    phrase = count('q="death penalty"')
+    assert 0 < phrase < count("q=death penalty") + 1
+    assert count('q="death penalty" -abolish') < phrase
+    assert count("q=death or torture") >= count("q=torture")
+
+
+def test_search_also_matches_names_of_themes_and_recommending_states(demo):
+    by_sponsor = search("q=Bulgaria&state=CHN&cycle=2").qs
+    assert Recommendation.objects.get(f_state="CHN", paragraph="186.2") in by_sponsor
+
+
+def test_relevance_orders_search_results(demo):
+    page = recommendation_page(search("q=torture"), 1)
+    ranks = [rec.rank for rec in page.object_list]
+    assert ranks == sorted(ranks, reverse=True)
+
+
+def test_unknown_values_are_errors_on_their_parameter(demo):
+    filterset = recommendation_filterset(QueryDict("state=XXX&theme=no-such-theme&cycle=2"))
+
+    assert not filterset.is_valid()
+    assert set(filterset.errors) == {"state", "theme"}
+    assert "XXX" in filterset.errors["state"][0]
+
+
+def test_facet_counts_reflect_the_other_active_filters(demo):
+    filterset = search("state=CHN&position=noted")
+    facets = {facet.name: facet for facet in facet_counts(filterset)}
+
+    states = {v.value: (v.count, v.selected) for v in facets["state"].values}
+    assert states["CHN"] == (count("state=CHN&position=noted"), True)
+    assert states["MEX"] == (count("state=MEX&position=noted"), False)
+    positions = {v.value: v.count for v in facets["position"].values}
+    assert positions == {"supported": count("state=CHN&position=supported"), "noted": count("state=CHN&position=noted")}
+    cycles = {v.value: v.count for v in facets["cycle"].values}
+    assert cycles == {"1": count("state=CHN&position=noted&cycle=1"), "2": count("state=CHN&position=noted&cycle=2")}
+
+
+def test_facet_counts_take_a_constant_number_of_queries(demo, django_assert_num_queries):
+    search("").vocabulary  # noqa: B018 - warm the vocabulary cache
+    for query in ("", "state=CHN&state=MEX&theme=upr-info-torture-and-other-cid-treatment&cycle=2&q=torture"):
+        filterset = search(query)
+        with django_assert_num_queries(3):  # count, page, facets (the filterset read the data version)
+            page = recommendation_page(filterset, 1)
+            list(page.object_list)
+            facet_counts(filterset)
+
+
+def test_page_size_does_not_change_the_query_count(demo, django_assert_num_queries):
+    search("").vocabulary  # noqa: B018
+    for size in (5, 50):
+        filterset = search("state=CHN")
+        with django_assert_num_queries(2):  # count, page
+            page = recommendation_page(filterset, 1, size=size)
+            assert len(list(page.object_list)) == size
+
+
+def test_editing_relations_in_the_admin_way_reindexes(demo):
+    rec = Recommendation.objects.get(f_state="CHN", paragraph="186.2")
+    theme = Theme.objects.create(vocabulary="uhri", name="Digital rights and online spaces")
+    ministry = Organisation.objects.create(name="Ministry of Justice", slug="ministry-of-justice", kind="government-entity")
+
+    rec.themes.add(theme)
+    Responsibility.objects.create(recommendation=rec, organisation=ministry, role="lead")
+
+    rec.refresh_from_db()
+    assert "digital-rights-and-online-spaces" in rec.f_themes
+    assert rec.f_institutions == ["ministry-of-justice"]
+    assert count("institution=ministry-of-justice") == 1
+    assert count("theme=digital-rights-and-online-spaces&q=online") == 1
