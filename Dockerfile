@@ -35,8 +35,10 @@ ENV PYTHONPATH=/app \
     STATIC_ROOT=/app/var/static \
     MEDIA_ROOT=/app/var/media
 
-# Static files are part of the image; the key is a build-time dummy, never used at run time.
+# Static files and compiled translations (.mo files are not in git) are part of the image;
+# the key is a build-time dummy, never used at run time.
 RUN SECRET_KEY=collectstatic-build-only python manage.py collectstatic --noinput \
+    && SECRET_KEY=collectstatic-build-only python manage.py compilemessages --ignore=var \
     && mkdir -p /app/var/media \
     && chown -R app:app /app/var
 

@@ -14,7 +14,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_SECRET_KEY := test-only-secret-key-not-for-production
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sysdeps db redis run test lint format migrate shell clean
+.PHONY: help venv sysdeps db redis run test lint format migrate shell messages clean
 
 help:
 	@echo "make run      set everything up, then serve http://127.0.0.1:8000 with a Celery worker"
@@ -23,6 +23,7 @@ help:
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make migrate  apply database migrations"
 	@echo "make shell    Django shell"
+	@echo "make messages extract translatable strings into locale/*/LC_MESSAGES/django.po"
 	@echo "make venv     create .venv and install the project with its dev tools"
 	@echo "make sysdeps  install missing Debian packages (scripts/ensure_system.sh)"
 	@echo "make db       make sure PostgreSQL runs and the database exists"
@@ -58,6 +59,7 @@ redis:
 run: export DEBUG ?= 1
 run: export SECURE_SSL_REDIRECT ?= 0
 run: sysdeps venv db
+	$(PY) manage.py compilemessages $(COMPILEMESSAGES_ARGS)
 	$(PY) manage.py migrate
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py load_demo_data
@@ -72,6 +74,16 @@ shell: export DEBUG ?= 1
 shell: venv
 	$(PY) manage.py shell
 
+# --- Translations --------------------------------------------------------------------------
+# The .po files in locale/ are the source; the compiled .mo files are not kept in git:
+# `run` and `test` compile them (gettext's msgfmt), and so does the Docker build.
+MESSAGE_LANGUAGES := -l fr -l es -l ar -l ru -l zh_Hans
+COMPILEMESSAGES_ARGS := --ignore=.venv --ignore=var
+
+messages: export DEBUG ?= 1
+messages: venv
+	$(PY) manage.py makemessages $(MESSAGE_LANGUAGES) --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
+
 # --- Quality -------------------------------------------------------------------------------
 
 # The test run uses its own Redis database (15) when Redis answers; CI=true requires it.
@@ -80,6 +92,8 @@ test: sysdeps venv db
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	SECRET_KEY="$${SECRET_KEY:-$(TEST_SECRET_KEY)}" $(PY) manage.py makemigrations --check --dry-run
+	SECRET_KEY="$${SECRET_KEY:-$(TEST_SECRET_KEY)}" $(PY) manage.py spectacular --validate --fail-on-warn >/dev/null
+	SECRET_KEY="$${SECRET_KEY:-$(TEST_SECRET_KEY)}" $(PY) manage.py compilemessages $(COMPILEMESSAGES_ARGS)
 	@if REDIS_URL="$(TEST_REDIS_URL)" bash scripts/ensure_redis.sh; then \
 		export REDIS_URL="$(TEST_REDIS_URL)"; \
 	elif [ "$${CI:-}" = true ]; then \

@@ -226,3 +226,28 @@ def write_xlsx(rows: Iterable[list], stream: IO[bytes]) -> int:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in _cells(row)])
     book.save(stream)
     return count
+
+
+class _Echo:
+    """A file-like object whose write returns the text, for streaming CSV responses."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_chunks(rows: Iterable[list]) -> Iterator[str]:
+    """The CSV file as an iterator of lines, so that a response can stream 100,000 rows."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(COLUMNS)
+    for row in rows:
+        yield writer.writerow(_cells(row))
+
+
+def xlsx_file(rows: Iterable[list]) -> IO[bytes]:
+    """The workbook in a temporary file (spooled to disk past 16 MB), rewound for reading."""
+    import tempfile
+
+    handle = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - the response closes it
+    write_xlsx(rows, handle)
+    handle.seek(0)
+    return handle

@@ -46,8 +46,14 @@ class FacetFilter(django_filters.Filter):
     field_class = MultiValueField
 
     def __init__(self, *, column: str, array: bool, vocabulary_key: str, normalise=str, **kwargs):
-        self.column, self.array = column, array
-        super().__init__(field_name=column, normalise=normalise, known=lambda: vocabulary()[vocabulary_key], **kwargs)
+        self.column, self.array, self.vocabulary_key = column, array, vocabulary_key
+        super().__init__(field_name=column, normalise=normalise, **kwargs)
+
+    @property
+    def field(self):
+        # `self` is the filter bound to a FilterSet here, which loaded the vocabulary once.
+        self.extra["known"] = lambda: self.parent.vocabulary[self.vocabulary_key]
+        return super().field
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
         if not value:

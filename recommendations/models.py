@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.conf import settings
@@ -100,6 +101,15 @@ class Review(models.Model):
         if self.session and self.cycle is None and self.mechanism.kind == MechanismKind.UPR:
             self.cycle = upr_cycle(self.session)
         super().save(*args, **kwargs)
+
+    @property
+    def key(self) -> str:
+        """Public key for URLs: `upr-chn-17`, or `crc-chn-crc-c-chn-co-3-4` without a session.
+
+        Needs `mechanism` and `state` loaded; `selectors.review_by_key` reads it back.
+        """
+        tail = str(self.session) if self.session else re.sub(r"[^a-z0-9]+", "-", self.symbol.lower()).strip("-")
+        return "-".join(part for part in (self.mechanism.code, self.state.iso3.lower(), tail) if part)
 
 
 class ThemeVocabulary(models.TextChoices):

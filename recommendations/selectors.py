@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from recommendations.filters import RecommendationFilterSet
 from recommendations.models import Recommendation, Responsibility, Review, StatusChange
@@ -100,7 +101,10 @@ def _facets(filterset: RecommendationFilterSet, rows: list[tuple[str, str, int]]
         label = _label(labels, name, value)
         facets[name].values.append(FacetValue(value, label, count, value in chosen[name]))
     for facet in facets.values():
-        facet.values.sort(key=lambda v: (not v.selected, -v.count, v.label))
+        if facet.name in ("cycle", "session"):  # an ordered scale: keep its order
+            facet.values.sort(key=lambda v: -int(v.value))
+        else:
+            facet.values.sort(key=lambda v: (not v.selected, -v.count, v.label))
         shown = [v for i, v in enumerate(facet.values) if v.selected or i < FACET_LIMIT]
         facet.more, facet.values = len(facet.values) - len(shown), shown
     return list(facets.values())
@@ -122,9 +126,11 @@ def _display_value(name: str, value: str) -> str:
 
 def _label(labels: dict, name: str, value: str) -> str:
     if name == "requires_legislation":
-        from django.utils.translation import gettext
-
         return gettext("Yes") if value == "true" else gettext("No")
+    if name == "cycle":
+        return gettext("Cycle %(number)s") % {"number": value}
+    if name == "session":
+        return gettext("Session %(number)s") % {"number": value}
     return str(labels.get(FACET_VOCABULARY[name], {}).get(value, value))
 
 

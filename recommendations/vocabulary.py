@@ -19,6 +19,7 @@ from recommendations.models import (
     SdgGoal,
     SdgTarget,
     Theme,
+    ThemeVocabulary,
 )
 from stakeholders.models import Organisation, Region, State
 
@@ -50,11 +51,19 @@ def _load() -> dict[str, dict[str, str]]:
         "mechanisms": dict(Mechanism.objects.values_list("code", "acronym")),
         "cycles": {str(c): str(c) for c in sorted({c for c, _ in reviews if c})},
         "sessions": {str(s): str(s) for s in sorted({s for _, s in reviews if s})},
-        "themes": {slug: str(name) for slug, name in Theme.objects.values_list("slug", "name")},
+        "themes": {
+            slug: _theme_label(vocabulary, name)
+            for slug, vocabulary, name in Theme.objects.values_list("slug", "vocabulary", "name")
+        },
         "groups": dict(AffectedGroup.objects.values_list("slug", "name")),
         "sdgs": _sdgs(),
         "institutions": dict(Organisation.objects.filter(responsibilities__isnull=False).values_list("slug", "name")),
     }
+
+
+def _theme_label(vocabulary: str, name: str) -> str:
+    # Both vocabularies share the `theme` filter; UPR Info's issues say whose they are.
+    return f"{name} (UPR Info)" if vocabulary == ThemeVocabulary.UPR_INFO else name
 
 
 def _sdgs() -> dict[str, str]:

@@ -75,3 +75,16 @@ def celery_worker_redis():
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test gets an empty local-memory cache of its own.
+
+    Caches are keyed on the data version, which every test's rollback rewinds, so a value
+    cached by one test must not be read by the next. Clearing a shared Redis instead would
+    also wipe the Celery queues of tests running in parallel (same Redis database).
+    """
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
+    }

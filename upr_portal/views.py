@@ -1,8 +1,22 @@
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from recommendations import stats
+from recommendations.models import Recommendation
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What the portal is, key figures and the latest official status changes."""
+    context = {
+        "cube": stats.recommendation_cube(Recommendation.objects.all()),
+        "status_changes": stats.latest_status_changes(),
+    }
+    return render(request, "home.html", context)
 
 
 @require_GET

@@ -129,7 +129,9 @@ def test_page_size_does_not_change_the_query_count(demo, django_assert_num_queri
 def test_editing_relations_in_the_admin_way_reindexes(demo):
     rec = Recommendation.objects.get(f_state="CHN", paragraph="186.2")
     theme = Theme.objects.create(vocabulary="uhri", name="Digital rights and online spaces")
-    ministry = Organisation.objects.create(name="Ministry of Justice", slug="ministry-of-justice", kind="government-entity")
+    ministry = Organisation.objects.create(
+        name="Ministry of Justice", slug="ministry-of-justice", kind="government-entity"
+    )
 
     rec.themes.add(theme)
     Responsibility.objects.create(recommendation=rec, organisation=ministry, role="lead")

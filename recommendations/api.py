@@ -1,0 +1,210 @@
+"""The read-only open-data API (`/api/v1/`): thin viewsets over the public selectors.
+
+Public URLs use codes and slugs, never ids: recommendations by UUID `code`, States by
+ISO3, reviews by `Review.key`, mechanisms by code, themes and groups by slug, SDG goals by
+number. The recommendation list takes the HTML list's filters (`RecommendationFilterSet`).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpResponsePermanentRedirect
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from recommendations import serializers as s
+from recommendations.filters import FacetFilter, RecommendationFilterSet
+from recommendations.models import (
+    ActionCategory,
+    AffectedGroup,
+    ImplementationStatus,
+    Mechanism,
+    Position,
+    Review,
+    SdgGoal,
+    Theme,
+)
+from recommendations.selectors import (
+    LIST_FIELDS,
+    facet_counts,
+    public_recommendations,
+    public_reviews,
+    recommendation_by_code,
+    recommendation_filterset,
+    related_recommendations,
+    review_by_key,
+)
+from stakeholders.models import Region, State
+from upr_portal.lib.api import RETRY_AFTER, errors
+
+SLUG = "[-a-zA-Z0-9_]+"
+FIXED_VALUES = {
+    "position": Position.values,
+    "status": ImplementationStatus.values,
+    "region": Region.values,
+    "action_category": [str(value) for value in ActionCategory.values],
+}
+DESCRIPTIONS = {"q": 'Full-text search, web syntax: `"death penalty"`, `torture -police`, `a or b`.'}
+
+
+def _filter_schema(name: str, spec) -> tuple[dict, dict]:
+    """Schema and style of one filter: facets are repeated parameters whose values are ORed."""
+    if isinstance(spec, FacetFilter):
+        items = {"type": "string"} | ({"enum": FIXED_VALUES[name]} if name in FIXED_VALUES else {})
+        return {"type": "array", "items": items}, {"explode": True, "style": "form"}
+    if name == "ordering":
+        return {"type": "string", "enum": [value for value, _ in spec.extra["choices"]]}, {}
+    if name == "requires_legislation":
+        return {"type": "boolean"}, {}
+    return {"type": "string", "maxLength": spec.extra["max_length"]}, {}  # q
+
+
+def _filter_parameters() -> list[OpenApiParameter]:
+    """Every filter of `RecommendationFilterSet`, as in the HTML list (`?state=CHN&state=MEX`)."""
+    params = []
+    for name, spec in RecommendationFilterSet.base_filters.items():
+        schema, style = _filter_schema(name, spec)
+        description = DESCRIPTIONS.get(name, spec.label)
+        params.append(OpenApiParameter(name, schema, OpenApiParameter.QUERY, description=description, **style))
+    return params
+
+
+FILTERS = _filter_parameters()
+MOVED = OpenApiResponse(description="The code was merged into another recommendation: see `Location`.")
+LOCATION = OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[301])
+
+
+def documented(serializer: type, noun: str):
+    """Schema of a plain list + retrieve viewset: its errors and the rate limit."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {noun}",
+            parameters=[RETRY_AFTER],
+            responses={200: serializer(many=True), **errors(404, paginated=True)},
+        ),
+        retrieve=extend_schema(
+            summary=f"One of the {noun}", parameters=[RETRY_AFTER], responses={200: serializer, **errors(404)}
+        ),
+    )
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    lookup_value_regex = SLUG
+
+    def get_object(self):
+        found = self.find(self.kwargs[self.lookup_field])
+        if found is None:
+            raise NotFound  # the same "Not found." whatever the kind of object
+        return found
+
+    def find(self, value: str):
+        return self.get_queryset().filter(**{self.lookup_field: value}).first()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List and search recommendations",
+        parameters=[*FILTERS, RETRY_AFTER],
+        responses={200: s.RecommendationSerializer(many=True), **errors(400, 404, paginated=True)},
+    ),
+    retrieve=extend_schema(
+        summary="One recommendation",
+        description="A code merged into another recommendation answers 301 with the new address.",
+        parameters=[RETRY_AFTER, LOCATION],
+        responses={200: s.RecommendationDetailSerializer, 301: MOVED, **errors(404)},
+    ),
+    facets=extend_schema(
+        summary="Counts per facet value under the same filters",
+        parameters=[*FILTERS, RETRY_AFTER],
+        responses={200: s.FacetsSerializer, **errors(400)},
+    ),
+)
+class RecommendationViewSet(ReadOnlyViewSet):
+    serializer_class = s.RecommendationSerializer
+    filterset_class = RecommendationFilterSet
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"  # anything that is not a UUID is a JSON 404, not an HTML one
+
+    def get_queryset(self):
+        return public_recommendations().select_related("review__state", "review__mechanism").only(*LIST_FIELDS)
+
+    def retrieve(self, request: Request, code: str) -> Response | HttpResponsePermanentRedirect:
+        try:
+            rec, moved = recommendation_by_code(uuid.UUID(code))
+        except ValueError:
+            rec, moved = None, False
+        if rec is None:
+            raise NotFound
+        if moved:
+            return HttpResponsePermanentRedirect(reverse("api:recommendation-detail", [rec.code], request=request))
+        context = self.get_serializer_context() | {"related": related_recommendations(rec)}
+        return Response(s.RecommendationDetailSerializer(rec, context=context).data)
+
+    @action(detail=False, pagination_class=None, filter_backends=[])
+    def facets(self, request: Request) -> Response:
+        filterset = recommendation_filterset(request.query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return Response(s.FacetsSerializer({"facets": facet_counts(filterset)}).data)
+
+
+@documented(s.StateSerializer, "States")
+class StateViewSet(ReadOnlyViewSet):
+    queryset = State.objects.all()
+    serializer_class = s.StateSerializer
+    lookup_field = "iso3"
+    lookup_value_regex = "[A-Za-z]{3}"
+
+    def find(self, value: str) -> State | None:
+        return State.objects.filter(iso3=value.upper()).first()
+
+
+@documented(s.ReviewListSerializer, "reviews")
+class ReviewViewSet(ReadOnlyViewSet):
+    serializer_class = s.ReviewListSerializer
+    lookup_field = "key"
+
+    def get_queryset(self):
+        return public_reviews()
+
+    def find(self, value: str) -> Review | None:
+        return review_by_key(value)
+
+
+@documented(s.MechanismSerializer, "mechanisms")
+class MechanismViewSet(ReadOnlyViewSet):
+    queryset = Mechanism.objects.all()
+    serializer_class = s.MechanismSerializer
+    lookup_field = "code"
+
+
+@documented(s.ThemeSerializer, "themes")
+class ThemeViewSet(ReadOnlyViewSet):
+    queryset = Theme.objects.all()
+    serializer_class = s.ThemeSerializer
+    lookup_field = "slug"
+
+
+@documented(s.GroupSerializer, "affected groups")
+class GroupViewSet(ReadOnlyViewSet):
+    queryset = AffectedGroup.objects.all()
+    serializer_class = s.GroupSerializer
+    lookup_field = "slug"
+
+
+@documented(s.SdgGoalSerializer, "SDG goals with their targets")
+class SdgViewSet(ReadOnlyViewSet):
+    queryset = SdgGoal.objects.prefetch_related("targets")
+    serializer_class = s.SdgGoalSerializer
+    lookup_field = "number"
+    lookup_value_regex = "[0-9]{1,2}"
