@@ -27,7 +27,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.table import Table, _Row
 
 from stakeholders.data.states import STATES
-from upr_portal.lib.text import fold, name_key, normalise_whitespace, split_paragraph_number
+from upr_portal.lib.text import fold, matching_open_paren, name_key, normalise_whitespace, split_paragraph_number
 
 from .base import Draft, ImportFileError, ParseResult, ReviewRef, RowError
 
@@ -214,19 +214,6 @@ _NOT_STATE_TEXT = """act acts agency agenda agreement alliance article authority
 _NOT_STATE_WORDS = frozenset(_NOT_STATE_TEXT.split())
 
 
-def _matching_open(text: str, close: int) -> int | None:
-    """Index of the `(` that the `)` at `close` closes, scanning leftwards."""
-    depth = 0
-    for index in range(close, -1, -1):
-        if text[index] == ")":
-            depth += 1
-        elif text[index] == "(":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
 def _split_top_level(text: str, separators: str) -> list[str]:
     """Split on separators outside brackets: `Iran (Islamic Republic of), Peru` -> 2 names."""
     pieces, depth, start = [], 0, 0
@@ -269,7 +256,7 @@ def _peel_sponsors(segment: str) -> tuple[str, list[str]]:
     """`Ratify X (No. 29) (France) (Peru)` -> (`Ratify X (No. 29)`, [France, Peru])."""
     rest, groups = segment.rstrip(), []
     while rest.endswith(")"):
-        start = _matching_open(rest, len(rest) - 1)
+        start = matching_open_paren(rest, len(rest) - 1)
         names = None if start is None else _sponsor_names(rest[start + 1 : -1])
         if names is None:
             break
@@ -284,7 +271,7 @@ _CLOSE_SEMICOLON = re.compile(r"\)\s*;")
 def _last_boundary(text: str) -> re.Match[str] | None:
     """The last `);` whose bracket names States: where one recommendation ends."""
     for match in reversed(list(_CLOSE_SEMICOLON.finditer(text))):
-        start = _matching_open(text, match.start())
+        start = matching_open_paren(text, match.start())
         if start is not None and _sponsor_names(text[start + 1 : match.start()]) is not None:
             return match
     return None

@@ -32,7 +32,7 @@ import openpyxl
 from openpyxl.utils.datetime import from_excel
 
 from recommendations.importers.base import Draft, ImportFileError, ParseResult, ReviewRef, RowError
-from upr_portal.lib.text import name_key, normalise_whitespace, split_paragraph_number
+from upr_portal.lib.text import matching_open_paren, name_key, normalise_whitespace, split_paragraph_number
 
 # field -> accepted headers; the first spelling (OHCHR's, typos included) names the
 # column in messages when the file does not have it.
@@ -252,24 +252,12 @@ def _trailing_groups(text: str) -> list[tuple[int, str]]:
     groups: list[tuple[int, str]] = []
     end = len(text.rstrip())
     while end and text[end - 1] == ")":
-        start = _matching_open(text, end - 1)
-        if start < 0:
+        start = matching_open_paren(text, end - 1)
+        if start is None:
             break
         groups.append((start, text[start + 1 : end - 1]))
         end = len(text[:start].rstrip())
     return groups
-
-
-def _matching_open(text: str, close: int) -> int:
-    depth = 0
-    for index in range(close, -1, -1):
-        if text[index] == ")":
-            depth += 1
-        elif text[index] == "(":
-            depth -= 1
-            if depth == 0:
-                return index
-    return -1
 
 
 @lru_cache(maxsize=4096)

@@ -66,7 +66,7 @@ def test_china_page_shows_its_reviews_and_exact_counts(client, sample):
         ["UPR", "1", "4", "—", "—", "136"],
         ["UPR", "2", "17", "—", "—", "284"],
     ]
-    assert table(response, "Recommendations by cycle") == [
+    assert table(response, "Recommendations by UPR cycle") == [
         ["Cycle 1", "136", "32.4%"],
         ["Cycle 2", "284", "67.6%"],
     ]

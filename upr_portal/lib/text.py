@@ -91,3 +91,17 @@ def match_key(text: str) -> str:
     _, body = split_paragraph_number(fold(text))
     body = _LIST_MARKER.sub(" ", body)
     return " ".join(_NON_WORD.sub(" ", body).replace("_", " ").split())
+
+
+def matching_open_paren(text: str, close: int) -> int | None:
+    """Index of the `(` that closes at `text[close]` (a `)`), scanning leftwards, so that
+    nested names such as `(Iran (Islamic Republic of))` stay whole; None if unbalanced."""
+    depth = 0
+    for index in range(close, -1, -1):
+        if text[index] == ")":
+            depth += 1
+        elif text[index] == "(":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
