@@ -1,8 +1,8 @@
 """The UPR Portal export: one row per recommendation, in CSV or XLSX (docs/export-format.md).
 
-Rows are produced from a server-side cursor in chunks, with the many-to-many relations
-prefetched per chunk, so an export of any size runs in bounded memory and a fixed number
-of queries per chunk. `recommendations.importers.portal` reads the files back.
+Rows are produced from a server-side cursor of ids in chunks, each chunk read as plain
+values, so an export of any size runs in bounded memory and a fixed number of queries
+per chunk. `recommendations.importers.portal` reads the files back.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import IO
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from recommendations.models import (
     ImplementationStatus,
@@ -20,7 +21,6 @@ from recommendations.models import (
     Position,
     Recommendation,
     Source,
-    Theme,
     ThemeVocabulary,
 )
 from stakeholders.models import State
@@ -127,57 +127,110 @@ def _check(name: str, unknown: list[str], allowed: str) -> None:
         raise UnknownFilterValue(name, unknown[0], allowed)
 
 
-def export_queryset(queryset: QuerySet[Recommendation] | None = None) -> QuerySet[Recommendation]:
-    """`queryset` (default: all recommendations) with what the rows read, in file order."""
-    queryset = Recommendation.objects.all() if queryset is None else queryset
-    return queryset.select_related("review__state", "review__mechanism").prefetch_related(
-        "recommending_states",
-        Prefetch("themes", queryset=Theme.objects.order_by("vocabulary", "code", "name")),
-        "affected_groups",
-        "sdg_goals",
-        "sdg_targets",
-    )
+EXPORT_ORDER = (
+    "review__state__name",
+    "review__mechanism__code",
+    "review__session",
+    "review__symbol",
+    "review_id",
+    "id",
+)
+REC_FIELDS = (
+    "id", "code", "review__state__name", "review__state__iso3", "review__mechanism__code", "review__cycle",
+    "review__session", "review__symbol", "review__document_symbols", "review__date", "paragraph", "text",
+    "position", "position_source", "action_category", "annotation_type", "requires_legislation", "status",
+    "status_date", "source", "external_id",
+)  # fmt: skip
 
 
 def export_rows(queryset: QuerySet[Recommendation], *, chunk_size: int = CHUNK_SIZE) -> Iterator[list]:
-    """The rows (without the header) for `queryset`; values unescaped, None for no number."""
-    ordered = export_queryset(queryset).order_by(
-        "review__state__name", "review__mechanism__code", "review__session", "review__symbol", "review_id", "id"
-    )
-    for rec in ordered.iterator(chunk_size=chunk_size):
-        yield export_row(rec)
+    """The rows (without the header) for `queryset`; values unescaped, None for no number.
+
+    Works in chunks of ids from a server-side cursor; each chunk costs a fixed six
+    queries of plain values (no model instances), so 100,000 rows stream in bounded memory.
+    """
+    ids = queryset.order_by(*EXPORT_ORDER).values_list("id", flat=True).iterator(chunk_size=chunk_size)
+    while chunk := list(islice(ids, chunk_size)):
+        yield from _chunk_rows(chunk)
 
 
-def export_row(rec: Recommendation) -> list:
-    review = rec.review
-    themes = list(rec.themes.all())
+def _chunk_rows(ids: list[int]) -> Iterator[list]:
+    recs = {row["id"]: row for row in Recommendation.objects.filter(id__in=ids).values(*REC_FIELDS)}
+    related = _related(ids)
+    for pk in ids:
+        yield export_row(recs[pk], {name: values.get(pk, []) for name, values in related.items()})
+
+
+def _related(ids: list[int]) -> dict[str, dict[int, list]]:
+    """Names of each chunk's relations, in the models' own order, one query per relation."""
+    through = {
+        name: getattr(Recommendation, name).through.objects.filter(recommendation_id__in=ids) for name in RELATED
+    }
+    queries = {
+        "states": through["recommending_states"]
+        .order_by("state__name")
+        .values_list("recommendation_id", "state__name"),
+        "themes": through["themes"]
+        .order_by("theme__vocabulary", "theme__code", "theme__name")
+        .values_list("recommendation_id", "theme__vocabulary", "theme__code", "theme__name"),
+        "groups": through["affected_groups"]
+        .order_by("affectedgroup__name")
+        .values_list("recommendation_id", "affectedgroup__name"),
+        "goals": through["sdg_goals"].order_by("sdggoal__number").values_list("recommendation_id", "sdggoal__number"),
+        "targets": through["sdg_targets"]
+        .order_by("sdgtarget__goal__number", "sdgtarget__position")
+        .values_list("recommendation_id", "sdgtarget__number"),
+    }
+    result: dict[str, dict[int, list]] = {}
+    for name, query in queries.items():
+        grouped: dict[int, list] = {}
+        for rec_id, *values in query:
+            grouped.setdefault(rec_id, []).append(values[0] if len(values) == 1 else tuple(values))
+        result[name] = grouped
+    return result
+
+
+RELATED = ("recommending_states", "themes", "affected_groups", "sdg_goals", "sdg_targets")
+
+
+def _theme(code: str, name: str) -> str:
+    return f"{code} {name}" if code else name
+
+
+def export_row(rec: dict, related: dict[str, list]) -> list:
+    themes = related["themes"]
     return [
-        str(rec.code),
-        review.state.name,
-        review.state.iso3,
-        review.mechanism.code,
-        review.cycle,
-        review.session,
-        review.symbol,
-        join(review.document_symbols, LIST_JOINER),
-        _date(review.date),
-        rec.paragraph,
-        rec.text,
-        join((state.name for state in rec.recommending_states.all()), LIST_JOINER),
-        rec.position,
-        rec.position_source,
-        rec.action_category,
-        rec.annotation_type,
-        join((str(t) for t in themes if t.vocabulary == ThemeVocabulary.UHRI), TAG_JOINER),
-        join((str(t) for t in themes if t.vocabulary == ThemeVocabulary.UPR_INFO), TAG_JOINER),
-        join((group.name for group in rec.affected_groups.all()), TAG_JOINER),
-        join((str(goal.number) for goal in rec.sdg_goals.all()), LIST_JOINER),
-        join((target.number for target in rec.sdg_targets.all()), LIST_JOINER),
-        YES if rec.requires_legislation else NO,
-        rec.status,
-        _date(rec.status_date),
-        rec.source,
-        rec.external_id,
+        str(rec["code"]),
+        rec["review__state__name"],
+        rec["review__state__iso3"],
+        rec["review__mechanism__code"],
+        rec["review__cycle"],
+        rec["review__session"],
+        rec["review__symbol"],
+        join(rec["review__document_symbols"], LIST_JOINER),
+        _date(rec["review__date"]),
+        rec["paragraph"],
+        rec["text"],
+        join(related["states"], LIST_JOINER),
+        rec["position"],
+        rec["position_source"],
+        rec["action_category"],
+        rec["annotation_type"],
+        join(
+            (_theme(code, name) for vocabulary, code, name in themes if vocabulary == ThemeVocabulary.UHRI), TAG_JOINER
+        ),
+        join(
+            (_theme(code, name) for vocabulary, code, name in themes if vocabulary == ThemeVocabulary.UPR_INFO),
+            TAG_JOINER,
+        ),
+        join(related["groups"], TAG_JOINER),
+        join((str(number) for number in related["goals"]), LIST_JOINER),
+        join(related["targets"], LIST_JOINER),
+        YES if rec["requires_legislation"] else NO,
+        rec["status"],
+        _date(rec["status_date"]),
+        rec["source"],
+        rec["external_id"],
     ]
 
 

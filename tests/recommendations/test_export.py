@@ -502,5 +502,5 @@ def test_export_queries_per_chunk(recommendations):
     total = Recommendation.objects.count()
     chunk_size = 500
     count = _queries(lambda: sum(1 for _ in export_rows(Recommendation.objects.all(), chunk_size=chunk_size)))
-    # One cursor, then one query per many-to-many relation for each chunk.
-    assert count == 1 + 5 * math.ceil(total / chunk_size)
+    # One cursor of ids, then for each chunk its rows and one query per many-to-many relation.
+    assert count == 1 + 6 * math.ceil(total / chunk_size)
