@@ -2,6 +2,7 @@
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from recommendations import charts, exports, stats
@@ -9,10 +10,9 @@ from recommendations.filters import RecommendationFilterSet
 from recommendations.models import Recommendation, ThemeVocabulary
 from recommendations.selectors import (
     facet_counts,
-    recommendation_by_code,
     recommendation_filterset,
     recommendation_page,
-    related_recommendations,
+    recommendation_with_related,
 )
 from stakeholders.models import State
 
@@ -39,7 +39,9 @@ def state_detail(request: HttpRequest, iso3: str) -> HttpResponse:
 
 # --- Recommendation browser ------------------------------------------------------------------
 
-ORDERING_CHOICES = RecommendationFilterSet.base_filters["ordering"].extra["choices"]
+# "" (the default) sorts by relevance when there is a search, newest first otherwise, so a
+# search typed into the form is ranked even though the form always sends this field.
+ORDERING_CHOICES = [("", _("Best match")), *RecommendationFilterSet.base_filters["ordering"].extra["choices"]]
 
 
 @require_GET
@@ -55,14 +57,14 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         "facets": facet_counts(filterset) if valid else [],
         "query": _query_without(request, "page", "download"),
         "ordering_choices": ORDERING_CHOICES,
-        "ordering": request.GET.get("ordering") or ("relevance" if request.GET.get("q") else "-date"),
+        "ordering": request.GET.get("ordering", ""),
     }
     return render(request, "recommendations/list.html", context, status=200 if valid else 400)
 
 
 @require_GET
 def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
-    rec, moved = recommendation_by_code(code)
+    rec, moved, related = recommendation_with_related(code)
     if rec is None:
         raise Http404
     if moved:  # absorbed into a UN paragraph: its old address keeps working
@@ -72,7 +74,7 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
         "rec": rec,
         "uhri_themes": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UHRI],
         "upr_info_issues": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UPR_INFO],
-        "related": related_recommendations(rec),
+        "related": related,
     }
     return render(request, "recommendations/detail.html", context)
 
