@@ -55,7 +55,8 @@ redis:
 
 # --- Running -------------------------------------------------------------------------------
 
-# Local defaults for `run` only; values already in the environment win.
+# Local defaults for `run` only; values already in the environment win. The demo users'
+# password is printed once, when they are created; `make run DEMO_PASSWORD=...` sets it.
 run: export DEBUG ?= 1
 run: export SECURE_SSL_REDIRECT ?= 0
 run: sysdeps venv db
@@ -63,6 +64,7 @@ run: sysdeps venv db
 	$(PY) manage.py migrate
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py load_demo_data
+	$(PY) manage.py seed_demo $(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
 	PY=$(PY) bash scripts/run_local.sh
 
 # Local conveniences: DEBUG=1 unless the environment says otherwise (production sets SECRET_KEY).

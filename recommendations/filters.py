@@ -18,7 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import ActionCategory, ImplementationStatus, Position, Recommendation
-from recommendations.vocabulary import vocabulary
+from recommendations.vocabulary import data_version, vocabulary
 
 SEARCH_CONFIG = "english"
 # Queries in scripts without an English stemmer (Arabic, Chinese, Cyrillic…) also match
@@ -131,8 +131,13 @@ class RecommendationFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     @cached_property
+    def data_version(self) -> int:
+        """Read once per request: keys the vocabulary and the facet counts in the cache."""
+        return data_version()
+
+    @cached_property
     def vocabulary(self) -> dict[str, dict[str, str]]:
-        return vocabulary()
+        return vocabulary(self.data_version)
 
     FACETS = (
         "state", "mechanism", "cycle", "session", "position", "status", "theme", "group", "sdg",
@@ -156,13 +161,20 @@ class RecommendationFilterSet(django_filters.FilterSet):
         qs = super().filter_queryset(queryset)
         return qs.order_by(*ordering_for(self.form.cleaned_data.get("ordering"), bool(self.form.cleaned_data.get("q"))))
 
-    def filtered_except(self, facet: str) -> QuerySet:
-        """The list as filtered by every active filter but `facet` (for its counts)."""
+    def active_filters(self) -> dict:
+        """{name: cleaned value} of the filters this request uses (ordering aside); valid forms only."""
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if name != "ordering" and value not in (None, "", [])
+        }
+
+    def filtered_except(self, facet: str | None) -> QuerySet:
+        """The list as filtered by every active filter but `facet` (for its counts); None: by all."""
         qs = self.queryset
-        for name, value in self.form.cleaned_data.items():
-            if name in (facet, "ordering") or value in (None, "", []):
-                continue
-            qs = self.filters[name].filter(qs, value)
+        for name, value in self.active_filters().items():
+            if name != facet:
+                qs = self.filters[name].filter(qs, value)
         return qs
 
 

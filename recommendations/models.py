@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import Organisation, State
@@ -312,12 +312,36 @@ class Recommendation(models.Model):
                 for name in ("f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions")
             ),
             models.Index(fields=["f_state", "f_cycle"], name="rec_f_state_cycle"),
-            models.Index(fields=["-f_date", "-f_session", "id"], name="rec_f_date"),
+            # The list's orders by date exactly (`filters.ordering_for`: newest, the default,
+            # and oldest first), so that a page is read from an index instead of sorting
+            # every row.
+            models.Index(
+                F("f_date").desc(nulls_last=True),
+                F("f_session").desc(nulls_last=True),
+                F("f_paragraph"),
+                F("id"),
+                name="rec_list_order",
+            ),
+            models.Index(
+                F("f_date").asc(nulls_last=True), F("f_session"), F("f_paragraph"), F("id"), name="rec_list_order_asc"
+            ),
         ]
 
     def __str__(self) -> str:
         prefix = f"{self.paragraph} " if self.paragraph else ""
         return f"{prefix}{self.text[:80]}"
+
+    # Django's generated get_FOO_display rebuilds a dict of the choices on every call
+    # (~70 µs); the list page shows two per row. Same result from a dict built once.
+    def get_position_display(self) -> str:
+        return str(_POSITION_LABELS.get(self.position, self.position))
+
+    def get_status_display(self) -> str:
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+
+_POSITION_LABELS = dict(Position.choices)  # lazy labels: translated when read
+_STATUS_LABELS = dict(ImplementationStatus.choices)
 
 
 class ResponsibilityRole(models.TextChoices):

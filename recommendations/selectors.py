@@ -7,10 +7,14 @@ selectors; nothing unpublished is reachable from these.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -19,6 +23,7 @@ from django.utils.translation import gettext
 
 from recommendations.filters import RecommendationFilterSet
 from recommendations.models import Recommendation, Responsibility, Review, StatusChange
+from recommendations.vocabulary import data_version
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12  # values shown per facet (selected values always are)
@@ -38,6 +43,7 @@ class Facet:
     label: str
     values: list[FacetValue] = field(default_factory=list)
     more: int = 0  # values left out
+    total: int = 0  # sum of the counts of every value, shown or not
 
 
 def public_recommendations() -> QuerySet:
@@ -50,9 +56,65 @@ def recommendation_filterset(params: QueryDict) -> RecommendationFilterSet:
     return filterset
 
 
-def recommendation_page(filterset: RecommendationFilterSet, number: str | int | None, size: int = PAGE_SIZE) -> Page:
+def recommendation_page(
+    filterset: RecommendationFilterSet, number: str | int | None, size: int = PAGE_SIZE, count: int | None = None
+) -> Page:
+    """One page of the filtered list; `count`: the number of results if known (see `result_count`).
+
+    A page of search results (`q`) is cached as its ids per data version, filters, order and
+    page for `settings.PUBLIC_CACHE_SECONDS`: ranking reads every matching row, so its cost
+    grows with the data, unlike the other pages, which are read from indexes.
+    """
     rows = filterset.qs.select_related("review__state", "review__mechanism").only(*LIST_FIELDS)
-    return Paginator(rows, size).get_page(number)
+    paginator = DeferredJoinPaginator(rows, size)
+    if count is not None:
+        paginator.count = count  # no COUNT query
+    if filterset.active_filters().get("q") and settings.PUBLIC_CACHE_SECONDS > 0:
+        ordering = filterset.form.cleaned_data.get("ordering") or ""
+        paginator.cache_prefix = f"results:{filterset.data_version}:{_filters_digest(filterset)}:{ordering}:{size}"
+    return paginator.get_page(number)
+
+
+class DeferredJoinPaginator(Paginator):
+    """Finds the page's ids first, then reads only those rows (one statement).
+
+    A deep page (`?page=1000`) then skips index entries instead of whole rows joined with
+    their review, State and mechanism: on the default order, an index-only scan. With a
+    `cache_prefix`, the page's ids are cached and a hit reads the rows by id.
+    """
+
+    cache_prefix = ""
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        key = f"{self.cache_prefix}:{number}" if self.cache_prefix else None
+        ids = cache.get(key) if key else None
+        if ids is not None:
+            by_id = public_recommendations().filter(pk__in=ids).select_related("review__state", "review__mechanism")
+            found = {rec.pk: rec for rec in by_id.only(*LIST_FIELDS)}
+            return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom == 0:  # the first page reads its rows directly
+            rows = self.object_list[bottom:top]
+        else:
+            rows = self.object_list.filter(pk__in=self.object_list.values("pk")[bottom:top])
+        if key:
+            rows = list(rows)
+            cache.set(key, [rec.pk for rec in rows], settings.PUBLIC_CACHE_SECONDS)
+        return self._get_page(rows, number, self)
+
+
+SINGLE_VALUED_FACETS = ("mechanism", "state", "position", "status", "requires_legislation")  # one per row
+
+
+def result_count(filterset: RecommendationFilterSet, facets: list[Facet]) -> int | None:
+    """The number of results, read from the facet counts: the total of a facet that is not
+    filtered and has exactly one value per row. None when every such facet is filtered."""
+    active, totals = filterset.active_filters(), {facet.name: facet.total for facet in facets}
+    return next((totals[name] for name in SINGLE_VALUED_FACETS if name not in active and name in totals), None)
 
 
 LIST_FIELDS = (
@@ -66,22 +128,65 @@ LIST_FIELDS = (
 def facet_counts(filterset: RecommendationFilterSet) -> list[Facet]:
     """Counts per value of every facet, each under all the other active filters.
 
-    One SQL statement whatever the number of facets: a UNION ALL of grouped subqueries.
+    One SQL statement whatever the number of facets (see `_facet_rows`). The counts are
+    cached per data version and normalised filters (page and ordering aside), for
+    `settings.PUBLIC_CACHE_SECONDS` (0: not cached); labels are applied per request.
     """
-    parts, params = [], []
-    for name in RecommendationFilterSet.FACETS:
-        sql, sql_params = _facet_sql(filterset, name)
-        parts.append(sql)
-        params += sql_params
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    key = _facet_cache_key(filterset) if seconds > 0 else None
+    rows = cache.get(key) if key else None
+    if rows is None:
+        rows = _facet_rows(filterset)
+        if key:
+            cache.set(key, rows, seconds)
     return _facets(filterset, rows)
 
 
-def _facet_sql(filterset: RecommendationFilterSet, name: str) -> tuple[str, list]:
-    column = filterset.filters[name].field_name
-    inner, params = filterset.filtered_except(name).order_by().values_list(column).query.sql_with_params()
+def _facet_cache_key(filterset: RecommendationFilterSet) -> str:
+    return f"facets:{filterset.data_version}:{_filters_digest(filterset)}"
+
+
+def _filters_digest(filterset: RecommendationFilterSet) -> str:
+    """The active filters, normalised (values sorted: they are ORed), as a short digest."""
+    normalised = {
+        name: sorted(str(item) for item in value) if isinstance(value, list) else str(value)
+        for name, value in filterset.active_filters().items()
+    }
+    return hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _facet_rows(filterset: RecommendationFilterSet) -> list[tuple[str, str, int]]:
+    """A UNION ALL of one grouped subquery per facet.
+
+    With filters, the filtered rows are selected once into a CTE that every facet not
+    itself filtered counts from (the search or facet filters run once, not once per facet);
+    a filtered facet counts from its own subquery without its filter.
+    """
+    active = filterset.active_filters()
+    names = RecommendationFilterSet.FACETS
+    head, params, parts = "", [], []
+    if active:
+        columns = [filterset.filters[name].field_name for name in names]
+        inner, inner_params = filterset.filtered_except(None).order_by().values_list(*columns).query.sql_with_params()
+        aliases = ", ".join(f"c{i}" for i in range(len(names)))
+        # `inner` is SQL compiled by Django with its values as parameters: no user text in it.
+        head, params = f"WITH facet_base({aliases}) AS MATERIALIZED ({inner}) ", list(inner_params)
+    for i, name in enumerate(names):
+        if active and name not in active:
+            inner, inner_params = f"SELECT c{i} FROM facet_base", []  # noqa: S608 - constant
+        else:
+            column = filterset.filters[name].field_name
+            query = filterset.filtered_except(name).order_by().values_list(column).query
+            inner, inner_params = query.sql_with_params()
+        sql, sql_params = _facet_sql(filterset, name, inner, inner_params)
+        parts.append(sql)
+        params += sql_params
+    with connection.cursor() as cursor:
+        cursor.execute(head + " UNION ALL ".join(parts), params)
+        return cursor.fetchall()
+
+
+def _facet_sql(filterset: RecommendationFilterSet, name: str, inner: str, params) -> tuple[str, list]:
     if getattr(filterset.filters[name], "array", False):
         # `inner` is SQL compiled by Django with its values as parameters: no user text in it.
         sql = f"SELECT %s, u.v::text, count(*) FROM (SELECT unnest(t.c) AS v FROM ({inner}) AS t(c)) AS u GROUP BY u.v"  # noqa: S608
@@ -100,6 +205,7 @@ def _facets(filterset: RecommendationFilterSet, rows: list[tuple[str, str, int]]
         value = _display_value(name, value)
         label = _label(labels, name, value)
         facets[name].values.append(FacetValue(value, label, count, value in chosen[name]))
+        facets[name].total += count
     for facet in facets.values():
         if facet.name in ("cycle", "session"):  # an ordered scale: keep its order
             facet.values.sort(key=lambda v: -int(v.value))
@@ -146,6 +252,24 @@ def _selected(filterset: RecommendationFilterSet, name: str) -> set[str]:
 # --- one recommendation ------------------------------------------------------------------------
 
 
+def recommendation_with_related(code) -> tuple[Recommendation | None, bool, list[Recommendation]]:
+    """`recommendation_by_code` and, unless moved, its `related_recommendations`.
+
+    Cached per data version and code for `settings.PUBLIC_CACHE_SECONDS` (0: not cached):
+    a hit costs one query (the data version) instead of nine. Every change that reaches the
+    page (status, relations, responsibilities, imports) reindexes, which bumps the version.
+    """
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    key = f"recommendation:{data_version()}:{code}" if seconds > 0 else None
+    found = cache.get(key) if key else None
+    if found is None:
+        rec, moved = recommendation_by_code(code)
+        found = (rec, moved, related_recommendations(rec) if rec is not None and not moved else [])
+        if key:
+            cache.set(key, found, seconds)
+    return found
+
+
 def recommendation_by_code(code) -> tuple[Recommendation | None, bool]:
     """The recommendation with this public code, or the one that absorbed it (moved=True)."""
     base = (
@@ -167,13 +291,20 @@ def recommendation_by_code(code) -> tuple[Recommendation | None, bool]:
     return base.filter(former_codes__contains=[code]).first(), True
 
 
+RELATED_MIN_SIMILARITY = 0.3  # pg_trgm.similarity_threshold's default, which `%` used
+
+
 def related_recommendations(rec: Recommendation, limit: int = 5) -> list[Recommendation]:
     """The same or a similar text addressed in other reviews (other cycles, mechanisms)."""
+    # similarity() rather than the `%` operator: the same rows (pg_trgm's default threshold),
+    # but `%` makes the planner estimate its selectivity by comparing the long text with
+    # the column's statistics, which cost more (~10 ms) than running the query.
     candidates = (
         public_recommendations()
-        .filter(f_state=rec.f_state, text__trigram_similar=rec.text)
+        .filter(f_state=rec.f_state)
         .exclude(review_id=rec.review_id)
         .annotate(similarity=TrigramSimilarity("text", rec.text))
+        .filter(similarity__gte=RELATED_MIN_SIMILARITY)
         .select_related("review__state", "review__mechanism")
         .order_by("-similarity", "id")
     )

@@ -7,7 +7,7 @@ the services that change a single recommendation's relations.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from recommendations.indexing import reindex
+from recommendations.indexing import bump_version, reindex
 from recommendations.models import AffectedGroup, Recommendation, Responsibility, Theme
 
 RELATIONS = ("recommending_states", "themes", "affected_groups", "sdg_goals", "sdg_targets")
@@ -37,6 +37,12 @@ for _name in RELATIONS:
 def _reindex_recommendation(sender, instance, raw=False, **kwargs):
     if not raw:
         reindex([instance.pk])
+
+
+@receiver(post_delete, sender=Recommendation, dispatch_uid="bump-version-on-delete")
+def _recommendation_deleted(sender, instance, **kwargs):
+    # Nothing left to reindex, but cached public data (facet counts, pages) must go stale.
+    bump_version()
 
 
 @receiver([post_save, post_delete], sender=Responsibility, dispatch_uid="reindex-responsibility")

@@ -13,6 +13,7 @@ from recommendations.selectors import (
     recommendation_filterset,
     recommendation_page,
     recommendation_with_related,
+    result_count,
 )
 from stakeholders.models import State
 
@@ -51,10 +52,12 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     if download in DOWNLOADS and filterset.is_valid():
         return DOWNLOADS[download](filterset.qs)
     valid = filterset.is_valid()
+    facets = facet_counts(filterset) if valid else []
+    count = result_count(filterset, facets) if valid else None  # from the facets: no COUNT query
     context = {
         "filterset": filterset,
-        "page": recommendation_page(filterset, request.GET.get("page")) if valid else None,
-        "facets": facet_counts(filterset) if valid else [],
+        "page": recommendation_page(filterset, request.GET.get("page"), count=count) if valid else None,
+        "facets": facets,
         "query": _query_without(request, "page", "download"),
         "ordering_choices": ORDERING_CHOICES,
         "ordering": request.GET.get("ordering", ""),

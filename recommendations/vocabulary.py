@@ -34,9 +34,9 @@ def data_version() -> int:
     return row[0] if row else 0
 
 
-def vocabulary() -> dict[str, dict[str, str]]:
-    """Known values of every facet: {facet: {value: label}}."""
-    key = f"vocabulary:{data_version()}"
+def vocabulary(version: int | None = None) -> dict[str, dict[str, str]]:
+    """Known values of every facet: {facet: {value: label}}; `version`: the data version if read already."""
+    key = f"vocabulary:{data_version() if version is None else version}"
     stored = cache.get(key)
     if stored is None:
         stored = _load()

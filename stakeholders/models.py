@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -116,3 +117,54 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MembershipRole(models.TextChoices):
+    """What a member may do for its organisation; each role includes the ones before it."""
+
+    VIEWER = "viewer", _("Viewer")
+    CONTRIBUTOR = "contributor", _("Contributor")
+    VALIDATOR = "validator", _("Validator")
+    MANAGER = "manager", _("Manager")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> "MembershipQuerySet":
+        """Memberships that count: active, of an active user."""
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A user's role in one organisation. A user may belong to several and acts in one at a time."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.VIEWER)
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Off: the member can no longer act."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique_user_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def can_contribute(self) -> bool:
+        """Write drafts (progress updates, assessments, comments) for the organisation."""
+        return self.is_active and self.role != MembershipRole.VIEWER
+
+    @property
+    def can_validate(self) -> bool:
+        """Approve the organisation's submitted work."""
+        return self.is_active and self.role in (MembershipRole.VALIDATOR, MembershipRole.MANAGER)
+
+    @property
+    def can_manage(self) -> bool:
+        """Invite members, change roles, edit the organisation's profile."""
+        return self.is_active and self.role == MembershipRole.MANAGER

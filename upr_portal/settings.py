@@ -5,6 +5,7 @@ Defaults are safe for production (DEBUG off, HTTPS redirect on, secure cookies);
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "upr_portal",
     "stakeholders",
     "recommendations",
@@ -62,8 +64,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stakeholders.middleware.MembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "upr_portal.urls"
@@ -98,6 +103,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...).")
+# No JIT compilation: on the facet counts of a large table it costs seconds of compiling
+# for a query that runs in a fraction of that (docs/performance.md).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -120,6 +128,10 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Public data derived per request (facet counts per filters, a recommendation with its
+# related ones), cached under the data version that every reindex bumps; 0 disables.
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "3600"))
 
 # Sessions live in the database so that losing Redis never logs everybody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -223,6 +235,37 @@ SESSION_COOKIE_HTTPONLY = True
 if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Accounts: sign-in by e-mail, sessions, brute-force lockout --------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts before any check
+    "stakeholders.backends.EmailBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "workspace"
+LOGOUT_REDIRECT_URL = "home"
+# 30 minutes without a request ends a session (the expiry moves on with every request) and
+# 12 hours after sign-in end it in any case (stakeholders.middleware).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
+# Reverse proxies in front of the site: the client is that many entries from the right of
+# X-Forwarded-For (upr_portal.lib.client_ip). 0: REMOTE_ADDR, and the header is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or os.environ.get("API_NUM_PROXIES") or "0")
+# django-axes: failures are counted per (e-mail address, client address), so an attacker
+# elsewhere cannot lock the real user out; the lock lifts after the cool-off period.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "stakeholders.backends.login_key"
+AXES_CLIENT_IP_CALLABLE = "upr_portal.lib.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "stakeholders/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+# Who signed in when is in the security log (upr_portal.security); axes keeps only the
+# failures it needs, and its tables stay out of the admin, where they would list the
+# members of every organisation (CSOs included) to any superuser.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -264,5 +307,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Sign-ins, failures, lockouts, sign-outs, role changes: kept whatever LOG_LEVEL says.
+        "upr_portal.security": {"level": "INFO"},
+    },
 }

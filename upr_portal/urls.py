@@ -19,5 +19,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("", include("recommendations.urls")),
+    path("", include("stakeholders.urls")),
     prefix_default_language=True,
 )

@@ -1,14 +1,21 @@
 """The public search layer: index columns, the shared FilterSet and facet counts."""
 
+import datetime
 from pathlib import Path
 
 import pytest
 from django.http import QueryDict
 
 from recommendations.indexing import INDEX_COLUMNS, reindex
-from recommendations.models import Recommendation, Responsibility, Theme
-from recommendations.selectors import facet_counts, recommendation_filterset, recommendation_page
-from recommendations.services import recommendations_import
+from recommendations.models import Recommendation, Responsibility, StatusSource, Theme
+from recommendations.selectors import (
+    facet_counts,
+    recommendation_filterset,
+    recommendation_page,
+    recommendation_with_related,
+    result_count,
+)
+from recommendations.services import recommendation_set_status, recommendations_import
 from stakeholders.models import Organisation
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -124,6 +131,80 @@ def test_page_size_does_not_change_the_query_count(demo, django_assert_num_queri
         with django_assert_num_queries(2):  # count, page
             page = recommendation_page(filterset, 1, size=size)
             assert len(list(page.object_list)) == size
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "q=torture", "state=CHN&position=noted&cycle=2", "theme=upr-info-torture-and-other-cid-treatment"],
+)
+def test_the_result_count_read_from_the_facets_is_the_list_count(demo, query):
+    filterset = search(query)
+
+    assert result_count(filterset, facet_counts(filterset)) == filterset.qs.count()
+
+
+def test_no_result_count_from_the_facets_when_every_single_valued_facet_is_filtered(demo):
+    filterset = search("mechanism=upr&state=MEX&position=noted&status=not-reported&requires_legislation=false")
+
+    assert result_count(filterset, facet_counts(filterset)) is None
+
+
+@pytest.mark.parametrize("query", ["", "ordering=date", "q=torture", "state=CHN&ordering=paragraph"])
+def test_pages_hold_the_rows_of_a_plain_slice(demo, query):
+    filterset = search(query)
+    ordered = list(filterset.qs.values_list("pk", flat=True))
+
+    for number in (1, 2, 5):
+        page = recommendation_page(filterset, number, size=7)
+        assert [rec.pk for rec in page.object_list] == ordered[(number - 1) * 7 : number * 7]
+
+
+def test_facet_counts_and_search_pages_are_cached_until_the_data_changes(demo, django_assert_num_queries):
+    query = "q=torture&state=CHN"
+    first = search(query)
+    counts = facet_counts(first)
+    ids = [rec.pk for rec in recommendation_page(first, 1).object_list]
+
+    again = search(query)
+    with django_assert_num_queries(2):  # count, the page's rows by id: no facet counts, no ranking
+        assert facet_counts(again) == counts
+        assert [rec.pk for rec in recommendation_page(again, 1).object_list] == ids
+
+    recommendation_set_status(
+        recommendation=Recommendation.objects.get(pk=ids[0]),
+        status="in-progress",
+        effective_date=datetime.date(2016, 5, 1),
+        source=StatusSource.PROGRESS_UPDATE,
+    )
+    statuses = {facet.name: facet for facet in facet_counts(search(query))}["status"]
+    assert {value.value: value.count for value in statuses.values}["in-progress"] == 1
+
+
+def test_without_the_public_cache_every_request_counts_again(demo, settings, django_assert_num_queries):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    facet_counts(search("q=torture"))
+
+    filterset = search("q=torture")
+    with django_assert_num_queries(3):  # count, page, facets
+        list(recommendation_page(filterset, 1).object_list)
+        facet_counts(filterset)
+
+
+def test_a_recommendation_with_related_ones_is_cached_until_the_data_changes(demo, django_assert_num_queries):
+    rec = Recommendation.objects.get(f_state="CHN", paragraph="186.2")
+    found, moved, related = recommendation_with_related(rec.code)
+    assert (found, moved) == (rec, False)
+
+    with django_assert_num_queries(1):  # the data version
+        assert recommendation_with_related(rec.code)[2] == related
+
+    recommendation_set_status(
+        recommendation=rec,
+        status="in-progress",
+        effective_date=datetime.date(2016, 5, 1),
+        source=StatusSource.PROGRESS_UPDATE,
+    )
+    assert recommendation_with_related(rec.code)[0].status == "in-progress"
 
 
 def test_editing_relations_in_the_admin_way_reindexes(demo):

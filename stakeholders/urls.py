@@ -1,0 +1,52 @@
+"""Sign-in pages and the workspace, under the language prefix (/en/accounts/login/ …).
+
+The names are Django's own (`login`, `password_reset_confirm` …) because its views and
+e-mails reverse them.
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from stakeholders import forms, views
+
+urlpatterns = [
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="stakeholders/login.html",
+            authentication_form=forms.EmailAuthenticationForm,
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="stakeholders/password_reset_form.html",
+            form_class=forms.PasswordResetEmailForm,
+            email_template_name="stakeholders/password_reset_email.txt",
+            subject_template_name="stakeholders/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="stakeholders/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="stakeholders/password_reset_confirm.html", form_class=forms.NewPasswordForm
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="stakeholders/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+    path("workspace/", views.workspace, name="workspace"),
+    path("workspace/organisation/", views.switch_organisation, name="switch_organisation"),
+]
