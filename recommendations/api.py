@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
+from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -35,16 +37,19 @@ from recommendations.models import (
 )
 from recommendations.selectors import (
     LIST_FIELDS,
+    DeferredJoinPaginator,
+    count_cache_key,
     facet_counts,
     public_recommendations,
     public_reviews,
     recommendation_by_code,
     recommendation_filterset,
     related_recommendations,
+    results_cache_prefix,
     review_by_key,
 )
 from stakeholders.models import Region, State
-from upr_portal.lib.api import RETRY_AFTER, errors
+from upr_portal.lib.api import RETRY_AFTER, Pagination, errors
 
 SLUG = "[-a-zA-Z0-9_]+"
 FIXED_VALUES = {
@@ -111,6 +116,33 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return self.get_queryset().filter(**{self.lookup_field: value}).first()
 
 
+class KeepFilterSet(DjangoFilterBackend):
+    """The filter backend, keeping its FilterSet on the view (see RecommendationPagination)."""
+
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
+
+
+class RecommendationPagination(Pagination):
+    """Pages of the recommendation list read like the HTML list's (`DeferredJoinPaginator`),
+    with its count, and its pages of search results, cached per data version and filters
+    for `settings.PUBLIC_CACHE_SECONDS` (the HTML list reads its count from the facets)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.filterset = getattr(view, "filterset", None)
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, queryset, page_size: int) -> DeferredJoinPaginator:
+        paginator = DeferredJoinPaginator(queryset, page_size)
+        filterset = self.filterset
+        if filterset is not None and filterset.is_valid() and settings.PUBLIC_CACHE_SECONDS > 0:
+            paginator.count_key = count_cache_key(filterset)
+            if filterset.active_filters().get("q"):
+                paginator.cache_prefix = results_cache_prefix(filterset, page_size)
+        return paginator
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List and search recommendations",
@@ -132,11 +164,20 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 class RecommendationViewSet(ReadOnlyViewSet):
     serializer_class = s.RecommendationSerializer
     filterset_class = RecommendationFilterSet
+    filter_backends = [KeepFilterSet]
+    pagination_class = RecommendationPagination
     lookup_field = "code"
     lookup_value_regex = "[^/]+"  # anything that is not a UUID is a JSON 404, not an HTML one
+    filterset: RecommendationFilterSet | None = None
 
     def get_queryset(self):
         return public_recommendations().select_related("review__state", "review__mechanism").only(*LIST_FIELDS)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if self.filterset is not None:  # the list: the vocabulary its filters loaded
+            context["vocabulary"] = self.filterset.vocabulary
+        return context
 
     def retrieve(self, request: Request, code: str) -> Response | HttpResponsePermanentRedirect:
         try:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
@@ -70,9 +71,17 @@ def recommendation_page(
     if count is not None:
         paginator.count = count  # no COUNT query
     if filterset.active_filters().get("q") and settings.PUBLIC_CACHE_SECONDS > 0:
-        ordering = filterset.form.cleaned_data.get("ordering") or ""
-        paginator.cache_prefix = f"results:{filterset.data_version}:{_filters_digest(filterset)}:{ordering}:{size}"
+        paginator.cache_prefix = results_cache_prefix(filterset, size)
     return paginator.get_page(number)
+
+
+def results_cache_prefix(filterset: RecommendationFilterSet, size: int) -> str:
+    ordering = filterset.form.cleaned_data.get("ordering") or ""
+    return f"results:{filterset.data_version}:{_filters_digest(filterset)}:{ordering}:{size}"
+
+
+def count_cache_key(filterset: RecommendationFilterSet) -> str:
+    return f"count:{filterset.data_version}:{_filters_digest(filterset)}"
 
 
 class DeferredJoinPaginator(Paginator):
@@ -84,6 +93,16 @@ class DeferredJoinPaginator(Paginator):
     """
 
     cache_prefix = ""
+    count_key = ""  # with a key, the count is cached under it
+
+    @cached_property
+    def count(self) -> int:
+        found = cache.get(self.count_key) if self.count_key else None
+        if found is None:
+            found = super().count
+            if self.count_key:
+                cache.set(self.count_key, found, settings.PUBLIC_CACHE_SECONDS)
+        return found
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
@@ -252,15 +271,18 @@ def _selected(filterset: RecommendationFilterSet, name: str) -> set[str]:
 # --- one recommendation ------------------------------------------------------------------------
 
 
-def recommendation_with_related(code) -> tuple[Recommendation | None, bool, list[Recommendation]]:
+def recommendation_with_related(
+    code, version: int | None = None
+) -> tuple[Recommendation | None, bool, list[Recommendation]]:
     """`recommendation_by_code` and, unless moved, its `related_recommendations`.
 
-    Cached per data version and code for `settings.PUBLIC_CACHE_SECONDS` (0: not cached):
-    a hit costs one query (the data version) instead of nine. Every change that reaches the
-    page (status, relations, responsibilities, imports) reindexes, which bumps the version.
+    Cached per data version (`version` if read already) and code for
+    `settings.PUBLIC_CACHE_SECONDS` (0: not cached): a hit costs one query (the data
+    version) instead of nine. Every change that reaches the page (status, relations,
+    responsibilities, imports) reindexes, which bumps the version.
     """
     seconds = settings.PUBLIC_CACHE_SECONDS
-    key = f"recommendation:{data_version()}:{code}" if seconds > 0 else None
+    key = f"recommendation:{data_version() if version is None else version}:{code}" if seconds > 0 else None
     found = cache.get(key) if key else None
     if found is None:
         rec, moved = recommendation_by_code(code)

@@ -1,7 +1,11 @@
 """Public pages of the recommendations app: the recommendation browser and the States."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -15,6 +19,7 @@ from recommendations.selectors import (
     recommendation_with_related,
     result_count,
 )
+from recommendations.vocabulary import data_version
 from stakeholders.models import State
 
 
@@ -67,19 +72,46 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
-    rec, moved, related = recommendation_with_related(code)
-    if rec is None:
+    page = _detail_page(code)
+    if "moved_to" in page:  # absorbed into a UN paragraph: its old address keeps working
+        return redirect("recommendations:detail", code=page["moved_to"], permanent=True)
+    if "content" not in page:
         raise Http404
-    if moved:  # absorbed into a UN paragraph: its old address keeps working
-        return redirect("recommendations:detail", code=rec.code, permanent=True)
-    themes = list(rec.themes.all())
-    context = {
-        "rec": rec,
-        "uhri_themes": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UHRI],
-        "upr_info_issues": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UPR_INFO],
-        "related": related,
-    }
-    return render(request, "recommendations/detail.html", context)
+    return render(request, "recommendations/detail.html", {"title": page["title"], "content": page["content"]})
+
+
+def _detail_page(code) -> dict:
+    """{title, content} of a recommendation's page in the active language, {moved_to} or {}.
+
+    The content is the same for every visitor (the layout around it is not: sign-in,
+    CSRF token), so it is rendered once per data version and language and cached for
+    `settings.PUBLIC_CACHE_SECONDS` (0: not cached).
+    """
+    version, seconds = data_version(), settings.PUBLIC_CACHE_SECONDS
+    key = f"recommendation-page:{version}:{get_language()}:{code}" if seconds > 0 else None
+    page = cache.get(key) if key else None
+    if page is not None:
+        return page
+    rec, moved, related = recommendation_with_related(code, version=version)
+    if rec is None:
+        page = {}
+    elif moved:
+        page = {"moved_to": str(rec.code)}
+    else:
+        themes = list(rec.themes.all())
+        context = {
+            "rec": rec,
+            "uhri_themes": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UHRI],
+            "upr_info_issues": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UPR_INFO],
+            "related": related,
+        }
+        page = {
+            "title": gettext("Recommendation to %(state)s") % {"state": rec.review.state.name},
+            "content": render_to_string("recommendations/_detail_content.html", context),
+        }
+    if key:
+        cache.set(key, page, seconds)
+    return page
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:

@@ -401,6 +401,23 @@ def test_query_count_does_not_grow_with_the_page(client, django_assert_max_num_q
     assert small == large
 
 
+def test_the_count_and_the_search_pages_are_cached_until_the_data_changes(client):
+    url = f"{API}recommendations/?q=torture&state=CHN"
+    first = client.get(url).json()
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).json() == first
+    assert not [query for query in captured.captured_queries if "COUNT(" in query["sql"] or "ts_rank" in query["sql"]]
+
+    recommendation_set_status(
+        recommendation=Recommendation.objects.get(code=first["results"][0]["code"]),
+        status="in-progress",
+        effective_date=datetime.date(2016, 5, 1),
+        source=StatusSource.PROGRESS_UPDATE,
+    )
+    assert client.get(url).json()["results"][0]["status"] == "in-progress"
+
+
 def test_detail_query_count(client, django_assert_max_num_queries):
     china = rec("CHN", 17, "186.2")
     client.get(f"{API}recommendations/{china.code}/")

@@ -120,6 +120,29 @@ def test_the_detail_page_takes_a_constant_number_of_queries(client, paragraph, d
         client.get(f"/en/recommendations/{paragraph.code}/")
 
 
+def test_the_detail_page_content_is_rendered_once_until_the_data_changes(
+    client, paragraph, django_assert_max_num_queries
+):
+    url = f"/en/recommendations/{paragraph.code}/"
+    assert "No status reported" in client.get(url).content.decode()
+
+    with django_assert_max_num_queries(1):  # the data version: the content comes from the cache
+        again = client.get(url)
+    assert again.status_code == 200
+    assert "No status reported" in again.content.decode()
+
+    recommendation_set_status(
+        recommendation=paragraph,
+        status="in-progress",
+        effective_date="2016-05-01",
+        source=StatusSource.PROGRESS_UPDATE,
+    )
+    assert "In progress" in client.get(url).content.decode()
+    french = client.get(f"/fr/recommendations/{paragraph.code}/").content.decode()  # cached per language
+    assert "En cours" in french
+    assert "<title>Recommandation adressée à" in french
+
+
 def test_arabic_pages_are_right_to_left(client, paragraph):
     response = client.get(f"/ar/recommendations/{paragraph.code}/")
 
