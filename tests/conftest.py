@@ -10,6 +10,7 @@ import redis
 from celery import signals
 from celery.contrib.testing.worker import start_worker
 from django.db import connections
+from django.utils import translation
 
 from upr_portal.celery import app as celery_app
 
@@ -26,11 +27,15 @@ def _require_redis(url: str) -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as exc:
-        message = f"Redis at {url} is not reachable ({exc}); start it with `make redis`."
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true: {message}")
-        pytest.skip(message)
+        service_unavailable(f"Redis at {url} is not reachable ({exc}); start it with `make redis`.")
     return client
+
+
+def service_unavailable(message: str) -> None:
+    """A service a test needs is missing: skip on a developer's machine, fail in CI."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true: {message}")
+    pytest.skip(message)
 
 
 def _point_app_at(app, broker_url: str, transport_options: dict) -> None:
@@ -75,6 +80,19 @@ def celery_worker_redis():
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
         client.close()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start and end every test in the default language.
+
+    A request to a language-prefixed URL activates that language in the test's thread and
+    Django never deactivates it, so without this a test's messages depend on which test ran
+    before it in the same worker.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

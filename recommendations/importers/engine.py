@@ -354,7 +354,7 @@ class Writer:
         changed = [self._set(rec, name, value) for name, value in merged["values"].items()]
         if target.absorbed:
             changed.append(self._set(rec, "text", merged["values"]["text"], force=True))
-        changed.append(self._add_keys(rec, merged["keys"]))
+        self._add_keys(rec, merged["keys"])  # bookkeeping for matching, not a change
         for name, ids in merged["relations"].items():
             changed.append(self._add_links(rec, name, ids, current_links[name].get(rec.pk, set())))
         changed.append(bool(target.absorbed))
@@ -379,10 +379,8 @@ class Writer:
             rec.provenance = {key: value for key, value in rec.provenance.items() if key != name}
         return True
 
-    def _add_keys(self, rec: Recommendation, keys: list[str]) -> bool:
-        new = [key for key in keys if key not in rec.match_keys]
-        rec.match_keys = [*rec.match_keys, *new]
-        return False  # matching keys are bookkeeping, not a change of the recommendation
+    def _add_keys(self, rec: Recommendation, keys: list[str]) -> None:
+        rec.match_keys = [*rec.match_keys, *(key for key in keys if key not in rec.match_keys)]
 
     def _add_links(self, rec: Recommendation, name: str, ids: list[int], current: set[int]) -> bool:
         new = [pk for pk in ids if pk not in current]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.support import DESKTOP
+from tests.conftest import service_unavailable
 
 # Playwright's sync API keeps an event loop running in the test's thread, which makes
 # Django refuse database access from test code and fixtures (SynchronousOnlyOperation).
@@ -41,19 +42,13 @@ CHROMIUM_ARGS = [
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true: {message}")
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the test process (each xdist worker has its own)."""
     if sync_playwright is None:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+        service_unavailable("the playwright package is not installed (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+        service_unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
