@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from stakeholders import accounts
 from stakeholders.models import Membership
+from stakeholders.permissions import set_acting_membership
 from stakeholders.security import security_event
 
 
@@ -35,4 +36,5 @@ class MembershipMiddleware:
                     Membership.objects.active().filter(user=request.user).select_related("organisation")
                 )
                 request.membership = accounts.acting_membership(request, request.memberships)
+                set_acting_membership(request.user, request.membership)
         return self.get_response(request)

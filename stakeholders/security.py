@@ -1,12 +1,14 @@
-"""Security events (sign-in, failures, lockouts, sign-out, role changes) on one logger.
+"""Security events (sign-in, failures, lockouts, sign-out, role changes), logged and stored.
 
 Each line names the event, the user, the organisation, the client address and the time,
 e.g. `login user=12 organisation=ministry-of-justice ip=203.0.113.7 at=2026-01-31T09:12:03Z`.
-The logger is `upr_portal.security` (configured in settings.LOGGING).
+The logger is `upr_portal.security` (configured in settings.LOGGING); each event is also a
+`SecurityEvent` row, which the secretariat reads in the portal.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from django.http import HttpRequest
@@ -32,6 +34,7 @@ def security_event(
         **details,
         "at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    _record(event, user, organisation, fields, details)
     text = " ".join(f"{key}={_quote(value)}" for key, value in fields.items() if value not in (None, ""))
     logger.info(
         "%s %s", event, text, extra={"security_event": event, **{f"security_{k}": v for k, v in fields.items()}}
@@ -44,3 +47,25 @@ def _quote(value: object) -> str:
     if not text or any(char.isspace() or char in '"=' for char in text):
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
     return text
+
+
+def _record(event: str, user, organisation, fields: dict, details: dict) -> None:
+    """Keep the event in the database for the secretariat's security log."""
+    from stakeholders.models import SecurityEvent
+
+    SecurityEvent.objects.create(
+        event=event,
+        user=user if getattr(user, "pk", None) else None,
+        organisation=organisation if getattr(organisation, "pk", None) else None,
+        username=str(details.pop("username", "") or "")[:254],
+        ip=_valid_ip(fields["ip"]),
+        at=timezone.now(),
+        details={key: value if isinstance(value, (int, float, bool)) else str(value) for key, value in details.items()},
+    )
+
+
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None

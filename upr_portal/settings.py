@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "rules",
     "upr_portal",
     "stakeholders",
     "recommendations",
@@ -239,6 +240,8 @@ if env_bool("USE_X_FORWARDED_PROTO", False):
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts before any check
     "stakeholders.backends.EmailBackend",
+    # Object permissions from stakeholders.permissions; superusers get no bypass there.
+    "rules.permissions.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workspace"
