@@ -49,4 +49,7 @@ urlpatterns = [
     ),
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/organisation/", views.switch_organisation, name="switch_organisation"),
+    # --- Members and invitations ---
+    # --- Profile: API tokens, two-factor authentication ---
+    # --- Security log ---
 ]
