@@ -90,6 +90,13 @@ def organisation_has_no_members(user, organisation: Organisation | None) -> bool
     return organisation is not None and not Membership.objects.active().filter(organisation=organisation).exists()
 
 
+@rules.predicate
+def manages_confidential_organisation(user) -> bool:
+    """Acting as the manager of a CSO, coalition or NHRI (whatever object is asked about)."""
+    membership = acting_membership(user)
+    return bool(membership and membership.can_manage and is_confidential(membership.organisation))
+
+
 is_signed_in = rules.is_authenticated & rules.is_active
 
 # --- Rules (permission names) -------------------------------------------------------------------
@@ -105,7 +112,15 @@ rules.add_perm(
 )
 # Create organisations, read the security log (events of open organisations' members).
 rules.add_perm("stakeholders.add_organisation", acts_for_secretariat)
-rules.add_perm("stakeholders.view_security_events", acts_for_secretariat)
+# The security log: the secretariat sees the events of everyone outside confidential
+# organisations; a confidential organisation's managers see their own members' events
+# (the rows each one sees: stakeholders.selectors.security_events_for_user).
+rules.add_perm("stakeholders.view_security_events", acts_for_secretariat | manages_confidential_organisation)
+# An organisation's public profile (name, kind, public profile text): public.
+rules.add_perm("stakeholders.view_organisation", rules.always_allow)
+# Edit the profile: its managers; the secretariat for open kinds only (an adversarial
+# government must not rewrite a CSO's public face).
+rules.add_perm("stakeholders.change_organisation", manages_organisation | (acts_for_secretariat & organisation_is_open))
 # A user's own API tokens and second factor.
 rules.add_perm("stakeholders.manage_own_account", is_signed_in)
 # Responsible institutions of recommendations.

@@ -7,7 +7,7 @@ e-mails reverse them.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from stakeholders import forms, views
+from stakeholders import forms, security_views, views
 
 urlpatterns = [
     path(
@@ -52,4 +52,5 @@ urlpatterns = [
     # --- Members and invitations ---
     # --- Profile: API tokens, two-factor authentication ---
     # --- Security log ---
+    path("workspace/security/", security_views.security_log, name="security_log"),
 ]
