@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stakeholders.models import Membership, MembershipRole, Organisation
+from stakeholders.models import Invitation, Membership, MembershipRole, Organisation
+from stakeholders.permissions import can
 from stakeholders.security import security_event
 
 
@@ -85,3 +95,182 @@ def membership_deactivate(
         previous=membership.role,
         by=getattr(by, "pk", None),
     )
+
+
+# --- Invitations and member management ----------------------------------------------------------
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, expired, revoked or already used (the page never says which)."""
+
+
+class InvitationNeedsSignIn(Exception):
+    """The invited address has an account: its owner must accept signed in as that address."""
+
+
+def invitation_digest(secret: str) -> str:
+    """What is stored of an invitation link's secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def invitation_create(
+    *, organisation: Organisation, email: str, role: MembershipRole | str, by: AbstractBaseUser, request: HttpRequest
+) -> Invitation:
+    """Invite `email` to join `organisation` as `role`, replacing its earlier pending invitations.
+
+    The link's secret is mailed once the transaction commits and only its digest is kept.
+    The secretariat may invite into an empty confidential organisation its first manager only.
+    """
+    role = MembershipRole(role)
+    email = normalise_email(email)
+    if not can(by, "stakeholders.invite_member", organisation):
+        raise PermissionDenied
+    if role != MembershipRole.MANAGER and not can(by, "stakeholders.manage_members", organisation):
+        raise PermissionDenied
+    if Membership.objects.active().filter(organisation=organisation, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member of the organisation.")}, code="member")
+    secret = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.pending().filter(organisation=organisation, email=email).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            role=role,
+            digest=invitation_digest(secret),
+            invited_by=by,
+            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        message = _invitation_message(invitation, secret, request)
+        transaction.on_commit(message.send)
+    # The invitee's address stays out of the log: a CSO's invitations are its member list.
+    security_event(
+        "invitation_sent",
+        request=request,
+        user=by,
+        organisation=organisation,
+        invitation=invitation.pk,
+        role=role.value,
+    )
+    return invitation
+
+
+def _invitation_message(invitation: Invitation, secret: str, request: HttpRequest) -> EmailMessage:
+    """The e-mail, rendered now in the inviter's language; it names the organisation only."""
+    context = {
+        "invitation": invitation,
+        "organisation": invitation.organisation,
+        "link": request.build_absolute_uri(reverse("invitation_accept", kwargs={"secret": secret})),
+        "valid_days": settings.INVITATION_VALID_DAYS,
+    }
+    subject = " ".join(render_to_string("stakeholders/invitation_subject.txt", context).split())
+    body = render_to_string("stakeholders/invitation_email.txt", context)
+    return EmailMessage(subject=subject, body=body, to=[invitation.email])
+
+
+def invitation_accept(
+    *, secret: str, password: str, first_name: str, last_name: str, request: HttpRequest
+) -> Membership:
+    """Use the invitation (once): create the invitee's account, or for an existing account
+    require its owner to be signed in, then give it the invited role.
+
+    Raises InvitationInvalid, InvitationNeedsSignIn, or ValidationError for the password.
+    """
+    user_model = get_user_model()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .filter(digest=invitation_digest(secret))
+            .first()
+        )
+        if invitation is None or not invitation.is_pending:
+            raise InvitationInvalid
+        user = user_model._default_manager.filter(email__iexact=invitation.email).first()
+        if user is not None:
+            # An invitation link must never set or bypass an existing account's password.
+            if not (request.user.is_authenticated and request.user.pk == user.pk):
+                raise InvitationNeedsSignIn
+        else:
+            candidate = user_model(email=invitation.email, first_name=first_name, last_name=last_name)
+            try:
+                password_validation.validate_password(password, user=candidate)
+            except ValidationError as error:
+                raise ValidationError({"password": error.messages}) from error
+            user = user_create(email=invitation.email, first_name=first_name, last_name=last_name, password=password)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        membership = membership_set_role(
+            user=user,
+            organisation=invitation.organisation,
+            role=invitation.role,
+            by=invitation.invited_by,
+            request=request,
+        )
+    security_event(
+        "invitation_accepted",
+        request=request,
+        user=user,
+        organisation=invitation.organisation,
+        invitation=invitation.pk,
+        role=invitation.role,
+    )
+    return membership
+
+
+def invitation_revoke(*, invitation: Invitation, by: AbstractBaseUser, request: HttpRequest) -> None:
+    """The link stops working; the inviter may send a new one."""
+    if not can(by, "stakeholders.invite_member", invitation.organisation):
+        raise PermissionDenied
+    updated = Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    if updated:
+        security_event(
+            "invitation_revoked",
+            request=request,
+            user=by,
+            organisation=invitation.organisation,
+            invitation=invitation.pk,
+        )
+
+
+def member_change_role(
+    *, membership: Membership, role: MembershipRole | str, by: AbstractBaseUser, request: HttpRequest
+) -> Membership:
+    """Change a member's role; the organisation's last active manager stays a manager."""
+    role = MembershipRole(role)
+    organisation = membership.organisation
+    if not can(by, "stakeholders.manage_members", organisation):
+        raise PermissionDenied
+    with transaction.atomic():
+        if role != MembershipRole.MANAGER:
+            _keep_a_manager(membership)
+        return membership_set_role(user=membership.user, organisation=organisation, role=role, by=by, request=request)
+
+
+def member_deactivate(*, membership: Membership, by: AbstractBaseUser, request: HttpRequest) -> None:
+    """Remove a member (it can no longer act for the organisation); not its last active manager."""
+    if not can(by, "stakeholders.manage_members", membership.organisation):
+        raise PermissionDenied
+    with transaction.atomic():
+        _keep_a_manager(membership)
+        membership_deactivate(membership=membership, by=by, request=request)
+
+
+def _keep_a_manager(membership: Membership) -> None:
+    """Refuse to take away `membership`'s manager role if no other active manager remains.
+
+    The organisation's manager rows are locked, so two managers demoting each other at the
+    same time cannot both succeed.
+    """
+    managers = list(
+        Membership.objects.select_for_update(of=("self",))
+        .active()
+        .filter(organisation_id=membership.organisation_id, role=MembershipRole.MANAGER)
+        .values_list("pk", flat=True)
+    )
+    if membership.pk in managers and len(managers) == 1:
+        raise ValidationError(
+            _("An organisation needs at least one active manager: make another member a manager first."),
+            code="last_manager",
+        )

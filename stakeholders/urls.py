@@ -50,6 +50,12 @@ urlpatterns = [
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/organisation/", views.switch_organisation, name="switch_organisation"),
     # --- Members and invitations ---
+    path("workspace/organisations/<slug:slug>/members/", views.organisation_members, name="organisation_members"),
+    path("workspace/organisations/<slug:slug>/members/role/", views.member_role, name="member_role"),
+    path("workspace/organisations/<slug:slug>/members/deactivate/", views.member_deactivate, name="member_deactivate"),
+    path("workspace/organisations/<slug:slug>/invitations/new/", views.invitation_new, name="invitation_new"),
+    path("workspace/organisations/<slug:slug>/invitations/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("accounts/invitation/<str:secret>/", views.invitation_accept, name="invitation_accept"),
     # --- Profile: API tokens, two-factor authentication ---
     # --- Security log ---
     path("workspace/security/", security_views.security_log, name="security_log"),

@@ -268,6 +268,8 @@ AXES_RESET_ON_SUCCESS = True
 # members of every organisation (CSOs included) to any superuser.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+# Days an e-mailed invitation link stays valid (it can be used once).
+INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
