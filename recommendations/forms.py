@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.forms import SimpleArrayField
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.importers import FORMATS
-from recommendations.models import ImplementationStatus, ImportFormat
-from stakeholders.models import State
+from recommendations.models import ImplementationStatus, ImportFormat, ResponsibilityRole
+from stakeholders.models import Organisation, State
 
 _FORMAT_LABELS = dict(ImportFormat.choices)
 
@@ -76,3 +77,99 @@ class RecommendationStatusForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- Responsible institutions (secretariat) ----------------------------------------------------
+
+
+class GovernmentEntityField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.acronym})" if obj.acronym else obj.name
+
+
+class GovernmentEntitiesField(forms.ModelMultipleChoiceField):
+    label_from_instance = GovernmentEntityField.label_from_instance
+
+
+class ResponsibilityForm(forms.Form):
+    """A recommendation's lead and supporting institutions (`services.responsibility_set`)."""
+
+    lead = GovernmentEntityField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        to_field_name="slug",
+        label=_("Lead institution"),
+        empty_label=_("No lead institution"),
+        help_text=_("The government entity answerable for implementing the recommendation."),
+    )
+    supporting = GovernmentEntitiesField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        to_field_name="slug",
+        label=_("Supporting institutions"),
+        help_text=_("Any number; hold Ctrl (or Cmd) to choose several."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args, entities: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = self.fields["supporting"].queryset = entities
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select")
+
+    def clean(self):
+        data = super().clean()
+        lead, supporting = data.get("lead"), data.get("supporting") or []
+        if lead is not None and lead in supporting:
+            self.add_error(
+                "supporting", _("%(name)s is already the lead institution: it cannot also support.") % {"name": lead}
+            )
+        return data
+
+
+class BulkAssignForm(forms.Form):
+    """Assign every recommendation of a list's result (the filters in `query`) to one institution.
+
+    The recommendations are found again from `query` when the form is posted, never from
+    ids sent by the browser; `expected` is the count the officer confirmed.
+    """
+
+    query = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    organisation = GovernmentEntityField(
+        queryset=Organisation.objects.none(), to_field_name="slug", label=_("Institution")
+    )
+    role = forms.ChoiceField(
+        choices=ResponsibilityRole.choices,
+        initial=ResponsibilityRole.SUPPORTING,
+        label=_("Role"),
+        widget=forms.RadioSelect,
+    )
+    replace_lead = forms.BooleanField(
+        required=False,
+        label=_("Where another institution leads, make it supporting"),
+        help_text=_("Only for the lead role. Unticked, recommendations that already have a lead keep it."),
+    )
+    expected = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, entities: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = entities
+        self.fields["organisation"].widget.attrs["class"] = "form-select"
+        self.fields["role"].widget.attrs["class"] = "form-check-input"
+        self.fields["replace_lead"].widget.attrs["class"] = "form-check-input"
+
+
+class AssignedFilterForm(forms.Form):
+    """Filters of a focal point's list of assigned recommendations (GET)."""
+
+    role = forms.ChoiceField(
+        choices=[("", _("Any role")), *ResponsibilityRole.choices], required=False, label=_("Role")
+    )
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *ImplementationStatus.choices], required=False, label=_("Status")
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"

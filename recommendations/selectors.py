@@ -18,13 +18,14 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext
 
 from recommendations.filters import RecommendationFilterSet
 from recommendations.models import Recommendation, Responsibility, Review, StatusChange
 from recommendations.vocabulary import data_version
+from stakeholders.models import Organisation, OrganisationKind
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12  # values shown per facet (selected values always are)
@@ -360,3 +361,47 @@ def review_by_key(key: str) -> Review | None:
     if not candidates:
         return None
     return next((review for review in public_reviews().filter(candidates) if review.key == key), None)
+
+
+# --- responsible institutions ------------------------------------------------------------------
+
+
+def government_entities() -> QuerySet:
+    """The organisations a recommendation may be assigned to (Organisation.kind: government entity)."""
+    return Organisation.objects.filter(kind=OrganisationKind.GOVERNMENT).order_by("name", "pk")
+
+
+def assignments_for_organisation(organisation, *, role: str = "", status: str = "") -> QuerySet:
+    """What `organisation` is responsible for, newest review first: Responsibility rows with
+    their recommendation, review, State and mechanism (one query per page)."""
+    rows = Responsibility.objects.filter(organisation=organisation).select_related(
+        "recommendation__review__state", "recommendation__review__mechanism"
+    )
+    if role:
+        rows = rows.filter(role=role)
+    if status:
+        rows = rows.filter(recommendation__status=status)
+    return rows.order_by(
+        F("recommendation__f_date").desc(nulls_last=True), "recommendation__f_paragraph", "recommendation_id"
+    )
+
+
+def filter_summary(filterset: RecommendationFilterSet) -> list[tuple[str, list[str]]]:
+    """The active filters of a valid FilterSet as (filter label, value labels), to show a
+    person which recommendations an action will apply to."""
+    labels, summary = filterset.vocabulary, []
+    for name, value in filterset.active_filters().items():
+        values = value if isinstance(value, list) else [value]
+        if name in FACET_VOCABULARY or name == "requires_legislation":
+            shown = [
+                _label(
+                    labels,
+                    name,
+                    _display_value(name, str(item).lower() if name == "requires_legislation" else str(item)),
+                )
+                for item in values
+            ]
+        else:
+            shown = [str(item) for item in values]
+        summary.append((str(filterset.filters[name].label), shown))
+    return summary

@@ -1,15 +1,19 @@
-"""Writes to recommendations: imports and status changes."""
+"""Writes to recommendations: imports, status changes and responsible institutions."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from recommendations.importers import ImportFileError, detect_format, read_recommendations, source_of
 from recommendations.importers.base import RowError
@@ -21,10 +25,16 @@ from recommendations.models import (
     ImportDigest,
     ImportRun,
     Recommendation,
+    Responsibility,
+    ResponsibilityRole,
     SdgTarget,
     StatusChange,
     StatusSource,
 )
+from stakeholders.models import Organisation, OrganisationKind
+from stakeholders.permissions import can
+
+logger = logging.getLogger(__name__)
 
 # One import at a time: two concurrent files for the same review would both create it.
 IMPORT_LOCK_ID = 0x55_50_52_01
@@ -211,3 +221,181 @@ def recommendation_set_status(
         rec.save(update_fields=["status", "status_date", "updated_at"])
     recommendation.status, recommendation.status_date = rec.status, rec.status_date
     return change
+
+
+# --- Responsible institutions ------------------------------------------------------------------
+# Government entities answerable for a recommendation: one lead at most, any number of
+# supporting ones. Only the secretariat assigns them (`recommendations.assign_responsibility`).
+# Writes go through these functions, never row by row through the model, so that the search
+# and facet columns (the `institution` facet) and the public caches follow in one reindex.
+
+# Assignment writes take this lock, so that two secretariat officers assigning leads to
+# overlapping sets at once cannot race past the one-lead constraint.
+RESPONSIBILITY_LOCK_ID = 0x55_50_52_02
+
+
+@dataclass
+class BulkAssignOutcome:
+    """What `responsibilities_bulk_assign` did to the recommendations it was given."""
+
+    matched: int = 0  # recommendations in the set
+    assigned: int = 0  # newly given to the organisation (or promoted to lead)
+    unchanged: int = 0  # the organisation already had that role
+    skipped: int = 0  # another institution leads and `replace_lead` was off
+    demoted: int = 0  # former leads made supporting (`replace_lead`)
+
+
+def _check_assigner(by) -> None:
+    if not can(by, "recommendations.assign_responsibility"):
+        raise PermissionDenied("Only the national mechanism's secretariat assigns responsible institutions.")
+
+
+def _check_government(*organisations: Organisation) -> None:
+    for organisation in organisations:
+        if organisation.kind != OrganisationKind.GOVERNMENT:
+            raise ValidationError(
+                _("%(name)s is not a government entity: only those can be responsible for recommendations."),
+                code="not_government",
+                params={"name": organisation.name},
+            )
+
+
+def _lock_responsibilities() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RESPONSIBILITY_LOCK_ID])
+
+
+def responsibility_set(
+    *, recommendation: Recommendation, lead: Organisation | None, supporting: Iterable[Organisation], by
+) -> list[Responsibility]:
+    """Make `lead` (or none) and `supporting` a recommendation's responsible institutions.
+
+    Institutions left out lose the recommendation; those that keep their role keep their
+    original assignment date and author.
+    """
+    _check_assigner(by)
+    supporting = list(dict.fromkeys(supporting))  # unique, in order
+    _check_government(*([lead] if lead else []), *supporting)
+    if lead is not None and lead in supporting:
+        raise ValidationError(
+            _("%(name)s cannot be both the lead and a supporting institution."),
+            code="lead_supporting",
+            params={"name": lead.name},
+        )
+    wanted = {org.pk: ResponsibilityRole.SUPPORTING for org in supporting}
+    if lead is not None:
+        wanted[lead.pk] = ResponsibilityRole.LEAD
+    with transaction.atomic():
+        _lock_responsibilities()
+        rows = Responsibility.objects.filter(recommendation=recommendation)
+        current = dict(rows.values_list("organisation_id", "role"))
+        gone = [pk for pk in current if pk not in wanted]
+        if gone:
+            # A raw delete: Responsibility's post_delete signal would reindex once per row.
+            rows.filter(organisation_id__in=gone)._raw_delete(rows.db)
+        changed = {pk: role for pk, role in wanted.items() if pk in current and current[pk] != role}
+        now = timezone.now()
+        # Demote first: the one-lead constraint is checked per statement.
+        for role in (ResponsibilityRole.SUPPORTING, ResponsibilityRole.LEAD):
+            pks = [pk for pk, new in changed.items() if new == role]
+            if pks:
+                rows.filter(organisation_id__in=pks).update(role=role, assigned_at=now, assigned_by=by)
+        Responsibility.objects.bulk_create(
+            Responsibility(recommendation=recommendation, organisation_id=pk, role=role, assigned_by=by)
+            for pk, role in wanted.items()
+            if pk not in current
+        )
+        if gone or changed or wanted.keys() - current.keys():
+            reindex([recommendation.pk])  # and bump the data version: caches go stale
+    logger.info("responsibilities set on recommendation %s by user %s", recommendation.pk, by.pk)
+    return list(rows.select_related("organisation"))
+
+
+def responsibility_remove(*, recommendation: Recommendation, organisation: Organisation, by) -> bool:
+    """Take the recommendation away from `organisation`; False when it was not responsible."""
+    _check_assigner(by)
+    with transaction.atomic():
+        _lock_responsibilities()
+        deleted = Responsibility.objects.filter(recommendation=recommendation, organisation=organisation)._raw_delete(
+            connection.alias
+        )
+        if deleted:
+            reindex([recommendation.pk])
+    logger.info("responsibility removed from recommendation %s by user %s", recommendation.pk, by.pk)
+    return bool(deleted)
+
+
+# One statement per step, over the ids of the set; `%(ids)s` is the array of those ids.
+_BULK_DEMOTE_SQL = """
+UPDATE recommendations_responsibility SET role = 'supporting', assigned_at = %(now)s, assigned_by_id = %(by)s
+WHERE recommendation_id = ANY(%(ids)s::bigint[]) AND role = 'lead' AND organisation_id <> %(org)s
+"""
+_BULK_PROMOTE_SQL = """
+UPDATE recommendations_responsibility AS r SET role = 'lead', assigned_at = %(now)s, assigned_by_id = %(by)s
+WHERE r.recommendation_id = ANY(%(ids)s::bigint[]) AND r.organisation_id = %(org)s AND r.role = 'supporting'
+  AND NOT EXISTS (
+    SELECT 1 FROM recommendations_responsibility AS other
+    WHERE other.recommendation_id = r.recommendation_id AND other.role = 'lead'
+  )
+"""
+_BULK_INSERT_SQL = """
+INSERT INTO recommendations_responsibility (recommendation_id, organisation_id, role, assigned_at, assigned_by_id)
+SELECT t.id, %(org)s, %(role)s, %(now)s, %(by)s FROM unnest(%(ids)s::bigint[]) AS t(id)
+WHERE %(role)s = 'supporting' OR NOT EXISTS (
+    SELECT 1 FROM recommendations_responsibility AS other WHERE other.recommendation_id = t.id AND other.role = 'lead'
+)
+ON CONFLICT DO NOTHING
+"""
+_BULK_COUNT_SQL = """
+SELECT
+    count(*) FILTER (WHERE r.organisation_id = %(org)s AND (r.role = %(role)s OR %(role)s = 'supporting')),
+    count(*) FILTER (WHERE r.organisation_id <> %(org)s AND r.role = 'lead')
+FROM recommendations_responsibility AS r WHERE r.recommendation_id = ANY(%(ids)s::bigint[])
+"""
+
+
+def responsibilities_bulk_assign(
+    *, recommendations: QuerySet, organisation: Organisation, role: str, by, replace_lead: bool = False
+) -> BulkAssignOutcome:
+    """Give every recommendation of `recommendations` to `organisation` in `role`.
+
+    A few statements whatever the size of the set. As supporting: added where absent (an
+    institution that leads stays lead). As lead: where no other institution leads (a
+    supporting role is promoted); where another leads, it becomes supporting with
+    `replace_lead`, else the recommendation is skipped.
+    """
+    _check_assigner(by)
+    _check_government(organisation)
+    if role not in ResponsibilityRole.values:
+        raise ValidationError(_("Unknown role."), code="role")
+    outcome = BulkAssignOutcome()
+    with transaction.atomic():
+        _lock_responsibilities()
+        ids = list(recommendations.order_by().values_list("pk", flat=True).distinct())
+        outcome.matched = len(ids)
+        if not ids:
+            return outcome
+        params = {"ids": ids, "org": organisation.pk, "role": role, "now": timezone.now(), "by": by.pk}
+        with connection.cursor() as cursor:
+            cursor.execute(_BULK_COUNT_SQL, params)
+            outcome.unchanged, other_leads = cursor.fetchone()
+            if role == ResponsibilityRole.LEAD:
+                if replace_lead:
+                    cursor.execute(_BULK_DEMOTE_SQL, params)
+                    outcome.demoted = cursor.rowcount
+                else:
+                    outcome.skipped = other_leads
+                cursor.execute(_BULK_PROMOTE_SQL, params)
+                outcome.assigned += cursor.rowcount
+            cursor.execute(_BULK_INSERT_SQL, params)
+            outcome.assigned += cursor.rowcount
+        if outcome.assigned or outcome.demoted:
+            reindex(ids)  # one statement, and the data version: the facet and pages follow
+    logger.info(
+        "responsibilities bulk-assigned by user %s: %s matched, %s assigned, %s skipped",
+        by.pk,
+        outcome.matched,
+        outcome.assigned,
+        outcome.skipped,
+    )
+    return outcome

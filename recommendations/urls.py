@@ -25,3 +25,10 @@ urlpatterns = [
     path("states/", views.state_list, name="state_list"),
     path("states/<iso3:iso3>/", views.state_detail, name="state"),
 ]
+
+# Responsible institutions (the secretariat) and a focal point's assigned recommendations.
+urlpatterns += [
+    path("recommendations/<uuid:code>/responsibilities/", views.responsibility_edit, name="responsibilities"),
+    path("recommendations/assign/", views.responsibility_bulk_assign, name="bulk_assign"),
+    path("workspace/assigned/", views.assigned_list, name="assigned"),
+]

@@ -1,26 +1,38 @@
 """Public pages of the recommendations app: the recommendation browser and the States."""
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.translation import get_language, gettext
+from django.urls import reverse
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recommendations import charts, exports, stats
 from recommendations.filters import RecommendationFilterSet
-from recommendations.models import Recommendation, ThemeVocabulary
+from recommendations.forms import AssignedFilterForm, BulkAssignForm, ResponsibilityForm
+from recommendations.models import Recommendation, ResponsibilityRole, ThemeVocabulary
 from recommendations.selectors import (
+    PAGE_SIZE,
+    assignments_for_organisation,
     facet_counts,
+    filter_summary,
+    government_entities,
     recommendation_filterset,
     recommendation_page,
     recommendation_with_related,
     result_count,
 )
+from recommendations.services import responsibilities_bulk_assign, responsibility_set
 from recommendations.vocabulary import data_version
 from stakeholders.models import State
+from stakeholders.permissions import can
 
 
 @require_GET
@@ -66,6 +78,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         "query": _query_without(request, "page", "download"),
         "ordering_choices": ORDERING_CHOICES,
         "ordering": request.GET.get("ordering", ""),
+        **bulk_assign_controls(request, valid, _query_without(request, "page", "download")),  # secretariat only
     }
     return render(request, "recommendations/list.html", context, status=200 if valid else 400)
 
@@ -77,7 +90,9 @@ def recommendation_detail(request: HttpRequest, code) -> HttpResponse:
         return redirect("recommendations:detail", code=page["moved_to"], permanent=True)
     if "content" not in page:
         raise Http404
-    return render(request, "recommendations/detail.html", {"title": page["title"], "content": page["content"]})
+    context = {"title": page["title"], "content": page["content"]}
+    # The secretariat's form goes around the cached content, never into it.
+    return render(request, "recommendations/detail.html", context | responsibility_controls(request, code))
 
 
 def _detail_page(code) -> dict:
@@ -137,3 +152,151 @@ def _xlsx_download(queryset) -> FileResponse:
 
 
 DOWNLOADS = {"csv": _csv_download, "xlsx": _xlsx_download}
+
+
+# --- Responsible institutions: the secretariat assigns, focal points see theirs ---------------
+# The public pages stay the same for everyone: the secretariat's forms are added around the
+# cached content (`_detail_page`), never into it, and only for users who may assign.
+
+ASSIGN = "recommendations.assign_responsibility"
+
+
+def responsibility_controls(request: HttpRequest, code) -> dict:
+    """The detail page's edit form, for those who may assign; nothing (and no query) for others."""
+    if not can(request.user, ASSIGN):
+        return {}
+    rec = Recommendation.objects.filter(code=code).first()
+    return {"responsibility_form": _responsibility_form(rec), "rec": rec} if rec else {}
+
+
+def bulk_assign_controls(request: HttpRequest, valid: bool, query: str) -> dict:
+    """The list page's "assign this result" form, for those who may assign and a valid result."""
+    if not can(request.user, ASSIGN):
+        return {}
+    form = BulkAssignForm(initial={"query": query}, entities=government_entities()) if valid else None
+    return {"can_assign": True, "bulk_assign_form": form}
+
+
+def _responsibility_form(rec: Recommendation, data=None) -> ResponsibilityForm:
+    rows = list(rec.responsibilities.select_related("organisation"))
+    initial = {
+        "lead": next((row.organisation.slug for row in rows if row.role == ResponsibilityRole.LEAD), None),
+        "supporting": [row.organisation.slug for row in rows if row.role == ResponsibilityRole.SUPPORTING],
+    }
+    return ResponsibilityForm(data, initial=initial, entities=government_entities())
+
+
+def _require_assigner(request: HttpRequest) -> None:
+    # The recommendations are public, so a refusal is a 403 (not a 404).
+    if not can(request.user, ASSIGN):
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def responsibility_edit(request: HttpRequest, code) -> HttpResponse:
+    rec = get_object_or_404(Recommendation.objects.select_related("review__state"), code=code)
+    _require_assigner(request)
+    form = _responsibility_form(rec, request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            responsibility_set(
+                recommendation=rec,
+                lead=form.cleaned_data["lead"],
+                supporting=form.cleaned_data["supporting"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, gettext("The responsible institutions are saved."))
+            return redirect("recommendations:detail", code=rec.code)
+    status = 400 if form.errors else 200
+    return render(request, "recommendations/responsibilities_edit.html", {"rec": rec, "form": form}, status=status)
+
+
+@require_POST
+def responsibility_bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Two steps, both POSTs: review (shows how many recommendations match now), then confirm.
+
+    The set is the list's FilterSet run again on the submitted query string; it is applied
+    only if it still has the number of recommendations the officer confirmed.
+    """
+    _require_assigner(request)
+    form = BulkAssignForm(request.POST, entities=government_entities())
+    if not form.is_valid():
+        return render(request, "recommendations/responsibilities_bulk.html", {"form": form}, status=400)
+    params = QueryDict(form.cleaned_data["query"])
+    filterset = recommendation_filterset(params)
+    if not filterset.is_valid():
+        return render(
+            request, "recommendations/responsibilities_bulk.html", {"form": form, "filterset": filterset}, status=400
+        )
+    count = filterset.qs.count()
+    confirming = "confirm" in request.POST
+    if not confirming or form.cleaned_data["expected"] != count:
+        context = {
+            "form": form,
+            "filterset": filterset,
+            "count": count,
+            "changed": confirming,
+            "filters": filter_summary(filterset),
+            "list_url": _list_url(params),
+        }
+        return render(request, "recommendations/responsibilities_bulk.html", context)
+    outcome = responsibilities_bulk_assign(
+        recommendations=filterset.qs,
+        organisation=form.cleaned_data["organisation"],
+        role=form.cleaned_data["role"],
+        replace_lead=form.cleaned_data["replace_lead"],
+        by=request.user,
+    )
+    messages.success(request, _bulk_message(outcome, form.cleaned_data["organisation"]))
+    return redirect(_list_url(params))
+
+
+def _list_url(params: QueryDict) -> str:
+    params = params.copy()
+    for name in ("page", "download"):
+        params.pop(name, None)
+    query = params.urlencode()
+    return reverse("recommendations:list") + (f"?{query}" if query else "")
+
+
+def _bulk_message(outcome, organisation) -> str:
+    message = ngettext(
+        "%(count)s recommendation assigned to %(name)s.",
+        "%(count)s recommendations assigned to %(name)s.",
+        outcome.assigned,
+    ) % {"count": outcome.assigned, "name": organisation.name}
+    if outcome.unchanged:
+        message += " " + gettext("%(count)s already were.") % {"count": outcome.unchanged}
+    if outcome.skipped:
+        message += " " + gettext("%(count)s skipped: another institution leads them.") % {"count": outcome.skipped}
+    if outcome.demoted:
+        message += " " + gettext("%(count)s former leads are now supporting.") % {"count": outcome.demoted}
+    return message
+
+
+@require_GET
+@login_required
+def assigned_list(request: HttpRequest) -> HttpResponse:
+    """The recommendations assigned to the institution the user acts for (government entities).
+
+    Anyone else signed in gets the page with an explanation and no list (200), not a 404:
+    the address is the same for everyone and hides nothing.
+    """
+    if not can(request.user, "recommendations.view_assigned"):
+        return render(request, "recommendations/assigned.html", {"allowed": False})
+    form = AssignedFilterForm(request.GET)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    rows = assignments_for_organisation(
+        request.membership.organisation, role=chosen.get("role", ""), status=chosen.get("status", "")
+    )
+    context = {
+        "allowed": True,
+        "organisation": request.membership.organisation,
+        "form": form,
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": _query_without(request, "page"),
+    }
+    return render(request, "recommendations/assigned.html", context)

@@ -125,3 +125,15 @@ rules.add_perm("stakeholders.change_organisation", manages_organisation | (acts_
 rules.add_perm("stakeholders.manage_own_account", is_signed_in)
 # Responsible institutions of recommendations.
 rules.add_perm("recommendations.assign_responsibility", acts_for_secretariat)
+
+
+# Appended for the focal points' workspace (recommendations assigned to their institution).
+@rules.predicate
+def acts_for_government_entity(user) -> bool:
+    """Acting as any member (viewers included) of a government entity, e.g. a ministry."""
+    membership = acting_membership(user)
+    return bool(membership and membership.organisation.kind == OrganisationKind.GOVERNMENT)
+
+
+# The recommendations assigned to the acting institution (/workspace/assigned/).
+rules.add_perm("recommendations.view_assigned", acts_for_government_entity)
