@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stakeholders.models import Invitation, Membership, MembershipRole, Organisation
-from stakeholders.permissions import can
+from stakeholders.permissions import can, is_confidential
 from stakeholders.security import security_event
 
 
@@ -113,6 +113,14 @@ def invitation_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def invitation_for_secret(secret: str) -> Invitation | None:
+    """The usable invitation a link's secret stands for (pending, its inviter still entitled), or None."""
+    invitation = (
+        Invitation.objects.pending().select_related("organisation").filter(digest=invitation_digest(secret)).first()
+    )
+    return invitation if invitation is not None and _inviter_still_may_invite(invitation) else None
+
+
 def invitation_create(
     *, organisation: Organisation, email: str, role: MembershipRole | str, by: AbstractBaseUser, request: HttpRequest
 ) -> Invitation:
@@ -131,8 +139,13 @@ def invitation_create(
         raise ValidationError({"email": _("This person is already a member of the organisation.")}, code="member")
     secret = secrets.token_urlsafe(32)
     now = timezone.now()
+    earlier = Invitation.objects.pending().filter(organisation=organisation)
+    if can(by, "stakeholders.manage_members", organisation):
+        earlier = earlier.filter(email=email)
+    # Else the secretariat invites an empty confidential organisation's first manager: one
+    # such invitation at a time, so that it cannot slip in a second "first" manager.
     with transaction.atomic():
-        Invitation.objects.pending().filter(organisation=organisation, email=email).update(revoked_at=now)
+        earlier.update(revoked_at=now)
         invitation = Invitation.objects.create(
             organisation=organisation,
             email=email,
@@ -184,7 +197,7 @@ def invitation_accept(
             .filter(digest=invitation_digest(secret))
             .first()
         )
-        if invitation is None or not invitation.is_pending:
+        if invitation is None or not invitation.is_pending or not _inviter_still_may_invite(invitation):
             raise InvitationInvalid
         user = user_model._default_manager.filter(email__iexact=invitation.email).first()
         if user is not None:
@@ -217,6 +230,20 @@ def invitation_accept(
         role=invitation.role,
     )
     return membership
+
+
+def _inviter_still_may_invite(invitation: Invitation) -> bool:
+    """Into a confidential organisation, an invitation from anyone but one of its active
+    managers (the secretariat's first-manager invitation, a manager since removed) works
+    only while the organisation has no members: it never lets the government add a member
+    to a CSO or NHRI that already has some."""
+    organisation = invitation.organisation
+    if not is_confidential(organisation):
+        return True
+    members = Membership.objects.active().filter(organisation=organisation)
+    if members.filter(user_id=invitation.invited_by_id, role=MembershipRole.MANAGER).exists():
+        return True
+    return not members.exists()
 
 
 def invitation_revoke(*, invitation: Invitation, by: AbstractBaseUser, request: HttpRequest) -> None:

@@ -176,12 +176,7 @@ def invitation_revoke(request: HttpRequest, slug: str) -> HttpResponse:
 def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
     """Join an organisation from an e-mailed link: a new address sets its name and password,
     an existing account accepts signed in as itself."""
-    invitation = (
-        Invitation.objects.pending()
-        .select_related("organisation")
-        .filter(digest=services.invitation_digest(secret))
-        .first()
-    )
+    invitation = services.invitation_for_secret(secret)
     if invitation is None:
         return _invitation_invalid(request)
     has_account = get_user_model()._default_manager.filter(email__iexact=invitation.email).exists()

@@ -537,3 +537,44 @@ def test_the_service_validates_the_password_of_a_new_account(invitation_link, rf
     assert raised.value.message_dict["password"][0] == (
         "This password is too short. It must contain at least 8 characters."
     )
+
+
+# --- Confidential organisations: no way in for the government once they have members ----------
+
+
+def test_the_secretariat_has_one_first_manager_invitation_at_a_time(
+    officer, cso, post_request, mailoutbox, django_capture_on_commit_callbacks
+):
+    first = create(post_request, cso, "first@cso.example.org", "manager", officer, django_capture_on_commit_callbacks)
+    second = create(post_request, cso, "other@cso.example.org", "manager", officer, django_capture_on_commit_callbacks)
+
+    first.refresh_from_db()
+    assert (first.is_pending, second.is_pending) == (False, True)
+
+
+def test_the_secretariats_invitation_dies_once_the_cso_has_members(
+    client, officer, cso, post_request, mailoutbox, django_capture_on_commit_callbacks
+):
+    create(post_request, cso, "spy@example.org", "manager", officer, django_capture_on_commit_callbacks)
+    secret = sent_secret(mailoutbox)
+    MembershipFactory(organisation=cso, role=MembershipRole.MANAGER)  # the CSO organised itself meanwhile
+
+    assert client.get(accept_url(secret)).status_code == 404
+    assert client.post(accept_url(secret), new_account()).status_code == 404
+    assert not Membership.objects.filter(user__email="spy@example.org").exists()
+
+
+def test_a_cso_managers_invitation_works_and_dies_with_its_managership(
+    client, cso, post_request, mailoutbox, django_capture_on_commit_callbacks
+):
+    founder = MembershipFactory(organisation=cso, role=MembershipRole.MANAGER)
+    MembershipFactory(organisation=cso, role=MembershipRole.MANAGER)
+    create(post_request, cso, "one@cso.example.org", "viewer", founder.user, django_capture_on_commit_callbacks)
+    works = sent_secret(mailoutbox)
+    create(post_request, cso, "two@cso.example.org", "viewer", founder.user, django_capture_on_commit_callbacks)
+    dies = sent_secret(mailoutbox)
+
+    assert client.post(accept_url(works), new_account())["Location"] == "/en/workspace/"
+    client.post("/en/accounts/logout/")
+    Membership.objects.filter(pk=founder.pk).update(is_active=False)
+    assert client.get(accept_url(dies)).status_code == 404
