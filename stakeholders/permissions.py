@@ -87,7 +87,13 @@ def organisation_is_open(user, organisation: Organisation | None) -> bool:
 @rules.predicate
 def organisation_has_no_members(user, organisation: Organisation | None) -> bool:
     """A new organisation: the secretariat may invite its first manager, whatever its kind."""
-    return organisation is not None and not Membership.objects.active().filter(organisation=organisation).exists()
+    if organisation is None:
+        return False
+    # The organisations page annotates `has_active_members`, one query for all of them.
+    annotated = getattr(organisation, "has_active_members", None)
+    if annotated is not None:
+        return not annotated
+    return not Membership.objects.active().filter(organisation=organisation).exists()
 
 
 @rules.predicate
@@ -137,3 +143,8 @@ def acts_for_government_entity(user) -> bool:
 
 # The recommendations assigned to the acting institution (/workspace/assigned/).
 rules.add_perm("recommendations.view_assigned", acts_for_government_entity)
+
+
+# Appended for member management: the secretariat's list of organisations (/workspace/organisations/),
+# linking to the members pages it may see and to the first-manager invitation of empty ones.
+rules.add_perm("stakeholders.list_organisations", acts_for_secretariat)

@@ -50,6 +50,7 @@ urlpatterns = [
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/organisation/", views.switch_organisation, name="switch_organisation"),
     # --- Members and invitations ---
+    path("workspace/organisations/", views.organisation_list, name="organisation_list"),
     path("workspace/organisations/<slug:slug>/members/", views.organisation_members, name="organisation_members"),
     path("workspace/organisations/<slug:slug>/members/role/", views.member_role, name="member_role"),
     path("workspace/organisations/<slug:slug>/members/deactivate/", views.member_deactivate, name="member_deactivate"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +24,12 @@ def workspace(request: HttpRequest) -> HttpResponse:
     """The signed-in user's start page: its organisations and roles (later issues add its work)."""
     acting = request.membership.organisation if request.membership else None
     members_url = _members_url(acting) if acting and can(request.user, "stakeholders.view_members", acting) else None
-    return render(
-        request, "stakeholders/workspace.html", {"memberships": request.memberships, "members_url": members_url}
-    )
+    context = {
+        "memberships": request.memberships,
+        "members_url": members_url,
+        "may_list_organisations": can(request.user, "stakeholders.list_organisations"),
+    }
+    return render(request, "stakeholders/workspace.html", context)
 
 
 @require_POST
@@ -61,6 +65,30 @@ def _members_url(organisation: Organisation) -> str:
 def _invitation_roles(user, organisation: Organisation) -> list[str] | None:
     """The roles `user` may invite with: all, or only a first manager (secretariat, confidential kind)."""
     return None if can(user, "stakeholders.manage_members", organisation) else [MembershipRole.MANAGER.value]
+
+
+@require_GET
+@login_required
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    """The secretariat's way to every organisation's members page, or to the invitation of
+    the first manager of one that has none yet (a CSO's members page stays closed to it)."""
+    if not can(request.user, "stakeholders.list_organisations"):
+        raise Http404
+    has_members = Membership.objects.active().filter(organisation=OuterRef("pk"))
+    organisations = Organisation.objects.annotate(has_active_members=Exists(has_members)).order_by("name")
+    rows = [
+        {
+            "organisation": organisation,
+            "members_url": _members_url(organisation)
+            if can(request.user, "stakeholders.view_members", organisation)
+            else None,
+            "invite_url": reverse("invitation_new", kwargs={"slug": organisation.slug})
+            if can(request.user, "stakeholders.invite_member", organisation)
+            else None,
+        }
+        for organisation in organisations
+    ]
+    return render(request, "stakeholders/organisations.html", {"rows": rows})
 
 
 @require_GET

@@ -342,3 +342,55 @@ def test_a_user_without_organisation_gets_no_members_link(client):
     client.force_login(UserFactory(is_superuser=True))
 
     assert "/members/" not in client.get("/en/workspace/").content.decode()
+
+
+# --- The secretariat's list of organisations -----------------------------------------------------
+
+ORGANISATIONS_URL = "/en/workspace/organisations/"
+
+
+def test_the_secretariat_lists_organisations_with_what_it_may_do_for_each(client, officer, justice, cso):
+    OrganisationFactory(slug="coalition-upr", name="Coalition on the UPR", kind=OrganisationKind.COALITION)
+    MembershipFactory(organisation=cso, role=MembershipRole.MANAGER)
+    client.force_login(officer)
+
+    response = client.get(ORGANISATIONS_URL)
+
+    assert table(response, "Organisations") == [
+        ["Coalition on the UPR", "Coalition", "Invite its first manager of Coalition on the UPR"],
+        ["Ministry of Justice", "Government entity", "Members of Ministry of Justice"],
+        ["NMRF Secretariat", "NMRF secretariat", "Members of NMRF Secretariat"],
+        ["Rights Watch Nigeria", "Civil society organisation", "Not shown"],
+    ]
+    content = response.content.decode()
+    assert 'href="/en/workspace/organisations/coalition-upr/invitations/new/"' in content
+    assert 'href="/en/workspace/organisations/rights-watch/' not in content
+    assert '<a href="/en/workspace/organisations/">Organisations and their members</a>' in (
+        client.get("/en/workspace/").content.decode()
+    )
+
+
+def test_the_organisations_list_makes_one_query_for_any_number(client, officer, django_assert_num_queries):
+    client.force_login(officer)
+    client.get(ORGANISATIONS_URL)
+    for number in range(3):
+        OrganisationFactory(slug=f"cso-{number}", kind=OrganisationKind.CSO)
+        OrganisationFactory(slug=f"ministry-{number}", kind=OrganisationKind.GOVERNMENT)
+
+    # Session, user, memberships (middleware), organisations, the session's save (3 statements).
+    with django_assert_num_queries(7):
+        response = client.get(ORGANISATIONS_URL)
+    assert len(table(response, "Organisations")) == 7
+
+
+@pytest.mark.parametrize("who", ["manager", "superuser", "cso_manager"])
+def test_only_the_secretariat_lists_organisations(client, manager, cso, who):
+    user = {
+        "manager": manager,
+        "superuser": UserFactory(is_superuser=True, is_staff=True),
+        "cso_manager": MembershipFactory(organisation=cso, role=MembershipRole.MANAGER).user,
+    }[who]
+    client.force_login(user)
+
+    assert client.get(ORGANISATIONS_URL).status_code == 404
+    assert "Organisations and their members" not in client.get("/en/workspace/").content.decode()
