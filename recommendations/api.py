@@ -15,10 +15,10 @@ from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -31,6 +31,9 @@ from recommendations.models import (
     ImplementationStatus,
     Mechanism,
     Position,
+    Recommendation,
+    Responsibility,
+    ResponsibilityRole,
     Review,
     SdgGoal,
     Theme,
@@ -48,8 +51,10 @@ from recommendations.selectors import (
     results_cache_prefix,
     review_by_key,
 )
-from stakeholders.models import Region, State
-from upr_portal.lib.api import RETRY_AFTER, Pagination, errors
+from recommendations.services import responsibilities_bulk_assign, responsibility_set
+from stakeholders.models import Organisation, OrganisationKind, Region, State
+from stakeholders.permissions import can
+from upr_portal.lib.api import ERROR, RETRY_AFTER, Pagination, errors
 
 SLUG = "[-a-zA-Z0-9_]+"
 FIXED_VALUES = {
@@ -143,6 +148,70 @@ class RecommendationPagination(Pagination):
         return paginator
 
 
+# --- Responsible institutions (writes: the secretariat) ------------------------------------------
+
+
+REFUSED = {
+    401: OpenApiResponse(ERROR, description="Not signed in (a token scheme is offered)."),
+    403: OpenApiResponse(ERROR, description="Not acting for the NMRF secretariat."),
+}
+
+
+class CanAssignResponsibilityOrReadOnly(BasePermission):
+    """Reads are public (the detail page shows the institutions); writes are the secretariat's."""
+
+    message = "Only the national mechanism's secretariat assigns responsible institutions."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or can(request.user, "recommendations.assign_responsibility")
+
+
+class GovernmentEntitySlugField(serializers.SlugRelatedField):
+    """An organisation by slug that must be a government entity (a clear error otherwise)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(slug_field="slug", queryset=Organisation.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        organisation = super().to_internal_value(data)
+        if organisation.kind != OrganisationKind.GOVERNMENT:
+            raise serializers.ValidationError(
+                f"{organisation.slug} is not a government entity: only those can be responsible for recommendations."
+            )
+        return organisation
+
+
+class ResponsibilitySetSerializer(serializers.Serializer):
+    lead = GovernmentEntitySlugField(allow_null=True, required=False, help_text="Slug of the lead institution.")
+    supporting = serializers.ListField(
+        child=GovernmentEntitySlugField(), required=False, default=list, help_text="Slugs of supporting institutions."
+    )
+
+    def validate(self, data: dict) -> dict:
+        if data.get("lead") is not None and data["lead"] in data.get("supporting", []):
+            raise serializers.ValidationError({"supporting": ["The lead institution cannot also be supporting."]})
+        return data
+
+
+class BulkAssignSerializer(serializers.Serializer):
+    organisation = GovernmentEntitySlugField(help_text="Slug of a government entity.")
+    role = serializers.ChoiceField(choices=ResponsibilityRole.choices)
+    replace_lead = serializers.BooleanField(
+        default=False, help_text="With role=lead: where another institution leads, make it supporting."
+    )
+    expected_count = serializers.IntegerField(
+        min_value=0, help_text="How many recommendations the filters match (from the list's `count`): a safeguard."
+    )
+
+
+class BulkAssignOutcomeSerializer(serializers.Serializer):
+    matched = serializers.IntegerField()
+    assigned = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    demoted = serializers.IntegerField()
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List and search recommendations",
@@ -197,6 +266,80 @@ class RecommendationViewSet(ReadOnlyViewSet):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         return Response(s.FacetsSerializer({"facets": facet_counts(filterset)}).data)
+
+    @extend_schema(
+        summary="A recommendation's responsible institutions",
+        description="Anyone may read them. `PUT` (the secretariat only) replaces them: one lead or none, "
+        "any number of supporting government entities.",
+        request=ResponsibilitySetSerializer,
+        responses={200: s.ResponsibilitySerializer(many=True), **errors(400, 404), **REFUSED},
+    )
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        pagination_class=None,
+        filter_backends=[],
+        permission_classes=[CanAssignResponsibilityOrReadOnly],
+    )
+    def responsibilities(self, request: Request, code: str) -> Response:
+        rec = self._recommendation(code)
+        if request.method == "PUT":
+            data = _validated(ResponsibilitySetSerializer, request)
+            responsibility_set(
+                recommendation=rec, lead=data.get("lead"), supporting=data["supporting"], by=request.user
+            )
+        rows = Responsibility.objects.filter(recommendation=rec).select_related("organisation")
+        return Response(s.ResponsibilitySerializer(rows.order_by("role", "organisation__name"), many=True).data)
+
+    @extend_schema(
+        summary="Assign every recommendation the filters match to one institution",
+        description="The secretariat only. Takes the list's filters as query parameters; "
+        "`expected_count` must equal the number of recommendations they match now, else 400.",
+        parameters=[*FILTERS, RETRY_AFTER],
+        request=BulkAssignSerializer,
+        responses={200: BulkAssignOutcomeSerializer, **errors(400), **REFUSED},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="assign",
+        pagination_class=None,
+        filter_backends=[],
+        permission_classes=[CanAssignResponsibilityOrReadOnly],
+    )
+    def assign(self, request: Request) -> Response:
+        filterset = recommendation_filterset(request.query_params)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        data = _validated(BulkAssignSerializer, request)
+        count = filterset.qs.count()
+        if data["expected_count"] != count:
+            raise serializers.ValidationError(
+                {"expected_count": [f"The filters match {count} recommendations, not {data['expected_count']}."]}
+            )
+        outcome = responsibilities_bulk_assign(
+            recommendations=filterset.qs,
+            organisation=data["organisation"],
+            role=data["role"],
+            replace_lead=data["replace_lead"],
+            by=request.user,
+        )
+        return Response(BulkAssignOutcomeSerializer(outcome).data)
+
+    def _recommendation(self, code: str) -> Recommendation:
+        try:
+            rec = public_recommendations().filter(code=uuid.UUID(code)).first()
+        except ValueError:
+            rec = None
+        if rec is None:
+            raise NotFound
+        return rec
+
+
+def _validated(serializer_class: type, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 @documented(s.StateSerializer, "States")

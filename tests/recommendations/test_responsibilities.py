@@ -472,3 +472,101 @@ def test_others_get_an_explanation_on_the_assigned_page(client, demo):
 
     client.logout()
     assert client.get("/en/workspace/assigned/").status_code == 302
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+def api_url(rec) -> str:
+    return f"/api/v1/recommendations/{rec.code}/responsibilities/"
+
+
+def test_the_api_shows_the_institutions_to_anyone(client, rec, secretariat, justice, health):
+    responsibility_set(recommendation=rec, lead=justice, supporting=[health], by=secretariat)
+
+    response = client.get(api_url(rec))
+
+    assert response.status_code == 200
+    assert [(row["slug"], row["name"], row["role"]) for row in response.json()] == [
+        ("ministry-of-justice", "Ministry of Justice", "lead"),
+        ("ministry-of-health", "Ministry of Health", "supporting"),
+    ]
+    assert "assigned_by" not in response.json()[0]
+
+
+def test_the_secretariat_sets_the_institutions_through_the_api(client, rec, secretariat, justice, health):
+    client.force_login(secretariat)
+
+    response = client.put(
+        api_url(rec),
+        {"lead": "ministry-of-justice", "supporting": ["ministry-of-health"]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert [row["slug"] for row in response.json()] == ["ministry-of-justice", "ministry-of-health"]
+    assert rows(rec) == {"ministry-of-justice": "lead", "ministry-of-health": "supporting"}
+
+
+def test_api_errors_name_the_field(client, rec, secretariat, justice):
+    OrganisationFactory(slug="parliament", name="Parliament", kind=OrganisationKind.PARLIAMENT)
+    client.force_login(secretariat)
+
+    not_government = client.put(api_url(rec), {"lead": "parliament"}, content_type="application/json")
+    both = client.put(
+        api_url(rec),
+        {"lead": "ministry-of-justice", "supporting": ["ministry-of-justice"]},
+        content_type="application/json",
+    )
+    unknown = client.put(
+        "/api/v1/recommendations/00000000-0000-0000-0000-000000000000/responsibilities/",
+        {"lead": "ministry-of-justice"},
+        content_type="application/json",
+    )
+
+    assert not_government.status_code == 400
+    assert not_government.json() == {
+        "lead": ["parliament is not a government entity: only those can be responsible for recommendations."]
+    }
+    assert both.status_code == 400
+    assert both.json() == {"supporting": ["The lead institution cannot also be supporting."]}
+    assert unknown.status_code == 404
+    assert rows(rec) == {}
+
+
+def test_the_api_refuses_writes_by_others(client, rec, focal_point, superuser, justice):
+    body = {"lead": "ministry-of-justice"}
+    # Anonymous: 401 or 403 depending on the first authentication class (a token scheme answers 401).
+    assert client.put(api_url(rec), body, content_type="application/json").status_code in (401, 403)
+    for user in (focal_point, superuser):
+        client.force_login(user)
+        assert client.put(api_url(rec), body, content_type="application/json").status_code == 403
+        response = client.post(
+            "/api/v1/recommendations/assign/?state=CHN",
+            {"organisation": "ministry-of-justice", "role": "lead", "expected_count": 1},
+            content_type="application/json",
+        )
+        assert response.status_code == 403
+    assert Responsibility.objects.count() == 0
+
+
+def test_the_api_assigns_a_filtered_result_when_the_count_matches(client, demo, secretariat, justice):
+    client.force_login(secretariat)
+    url = "/api/v1/recommendations/assign/?state=CHN&q=torture"
+    body = {"organisation": "ministry-of-justice", "role": "supporting"}
+
+    wrong = client.post(url, body | {"expected_count": 11}, content_type="application/json")
+    assert wrong.status_code == 400
+    assert wrong.json() == {"expected_count": ["The filters match 12 recommendations, not 11."]}
+    assert Responsibility.objects.count() == 0
+
+    done = client.post(url, body | {"expected_count": 12}, content_type="application/json")
+    assert done.status_code == 200
+    assert done.json() == {"matched": 12, "assigned": 12, "unchanged": 0, "skipped": 0, "demoted": 0}
+    assert Responsibility.objects.filter(organisation=justice, role="supporting").count() == 12
+
+    bad_filter = client.post(
+        "/api/v1/recommendations/assign/?state=XXX", body | {"expected_count": 0}, content_type="application/json"
+    )
+    assert bad_filter.status_code == 400
+    assert list(bad_filter.json()) == ["state"]
