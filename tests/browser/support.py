@@ -58,3 +58,16 @@ def format_violations(where: str, violations: list[dict]) -> str:
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def watch_csp(page) -> list[str]:
+    """A list that fills with the Content-Security-Policy violations Chromium reports on
+    `page` from now on (console errors "Refused to …"), for a test to assert empty."""
+    violations: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return violations
