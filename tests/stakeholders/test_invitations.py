@@ -578,3 +578,24 @@ def test_a_cso_managers_invitation_works_and_dies_with_its_managership(
     client.post("/en/accounts/logout/")
     Membership.objects.filter(pk=founder.pk).update(is_active=False)
     assert client.get(accept_url(dies)).status_code == 404
+
+
+def test_the_email_is_written_in_the_inviters_language(
+    client, manager, justice, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/fr/workspace/organisations/ministry-of-justice/invitations/new/",
+            {"email": "nouveau@example.org", "role": "viewer"},
+        )
+
+    [message] = mailoutbox
+    secret = re.search(r"http://testserver/fr/accounts/invitation/([\w-]{43})/", message.body).group(1)
+    assert message.subject == "Invitation à rejoindre Ministry of Justice sur le Portail EPU"
+    assert message.body.splitlines()[0] == (
+        "Vous êtes invité·e à rejoindre Ministry of Justice sur le Portail EPU en tant que Lecteur."
+    )
+    assert "Le lien ne sert qu'une fois et reste valable 7 jours." in message.body
+    assert client.get(f"/fr/accounts/invitation/{secret}/").status_code == 200
