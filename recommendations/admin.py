@@ -36,6 +36,7 @@ from recommendations.models import (
     Theme,
 )
 from recommendations.services import recommendation_set_status
+from upr_portal.lib.uploads import report_refused_upload
 
 # --- reference data ---------------------------------------------------------------------------
 
@@ -367,6 +368,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         if not self.has_import_permission(request):
             raise PermissionDenied
         form = ImportUploadForm(request.POST or None, request.FILES or None)
+        report_refused_upload(request, form)  # a file stopped mid-stream for its size
         if request.method == "POST" and form.is_valid():
             run = import_run_request(
                 upload=form.cleaned_data["file"], fmt=form.cleaned_data["format"], user=request.user, **form.options()

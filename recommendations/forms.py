@@ -6,13 +6,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.postgres.forms import SimpleArrayField
 from django.db.models import QuerySet
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.importers import FORMATS
 from recommendations.models import ImplementationStatus, ImportFormat, ResponsibilityRole
 from stakeholders.models import Organisation, State
+from upr_portal.lib.uploads import IMPORT_KINDS, check_upload
 
 _FORMAT_LABELS = dict(ImportFormat.choices)
 
@@ -59,13 +59,8 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is %(limit)s."),
-                params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
-                code="too_large",
-            )
+        # Size, and the type sniffed from the content (CSV, XLS, XLSX, DOCX), not the name.
+        check_upload(upload, allowed=IMPORT_KINDS, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES)
         return upload
 
 

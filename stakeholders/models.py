@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from upr_portal.lib.html import sanitise_html
 from upr_portal.lib.text import name_key
 
 
@@ -118,6 +119,12 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # User-written HTML is stored sanitised whatever path wrote it (form, admin, API);
+        # templates sanitise it again on output (`|sanitise`, docs/security.md).
+        self.public_profile = sanitise_html(self.public_profile)
+        super().save(*args, **kwargs)
 
 
 class MembershipRole(models.TextChoices):

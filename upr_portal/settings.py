@@ -257,6 +257,16 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+# Largest file an upload may carry, counted while it streams in (upr_portal.lib.uploads):
+# past it the rest of the request is not even read. Views that take larger files name
+# their own limit by URL name.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+UPLOAD_MAX_BYTES_BY_VIEW = {"admin:recommendations_importrun_import": "IMPORT_MAX_UPLOAD_BYTES"}
+FILE_UPLOAD_HANDLERS = [
+    "upr_portal.lib.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Accounts: sign-in by e-mail, sessions, brute-force lockout --------------------------------
 AUTHENTICATION_BACKENDS = [
