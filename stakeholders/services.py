@@ -301,3 +301,38 @@ def _keep_a_manager(membership: Membership) -> None:
             _("An organisation needs at least one active manager: make another member a manager first."),
             code="last_manager",
         )
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "upr_"  # noqa: S105 - marks a key as ours (e.g. for secret scanners), not a secret
+
+
+def api_token_digest(key: str) -> str:
+    """What is stored of a token's key: a database dump gives no usable token."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str, request: HttpRequest | None = None):
+    """A new token for `user`: returns (token, key). The key is shown once and never stored."""
+    from stakeholders.models import ApiToken
+    from stakeholders.permissions import acting_membership
+
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:12], digest=api_token_digest(key))
+    membership = acting_membership(user)
+    security_event(
+        "api_token_created",
+        request=request,
+        user=user,
+        organisation=getattr(membership, "organisation", None),
+        token=token.prefix,
+    )
+    return token, key
+
+
+def api_token_revoke(*, token, request: HttpRequest | None = None) -> None:
+    """Delete the token: requests that send its key are refused from now on."""
+    prefix, user = token.prefix, token.user
+    token.delete()
+    security_event("api_token_revoked", request=request, user=user, token=prefix)

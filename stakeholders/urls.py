@@ -7,18 +7,12 @@ e-mails reverse them.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from stakeholders import forms, security_views, views
+from stakeholders import forms, profile_views, security_views, views
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="stakeholders/login.html",
-            authentication_form=forms.EmailAuthenticationForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    # Password, then (for a user with a confirmed device) the code: stakeholders.two_factor.
+    path("accounts/login/", profile_views.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", profile_views.login_code, name="login_code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
@@ -58,6 +52,12 @@ urlpatterns = [
     path("workspace/organisations/<slug:slug>/invitations/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("accounts/invitation/<str:secret>/", views.invitation_accept, name="invitation_accept"),
     # --- Profile: API tokens, two-factor authentication ---
+    path("accounts/profile/", profile_views.profile, name="profile"),
+    path("accounts/profile/tokens/", profile_views.api_token_new, name="api_token_new"),
+    path("accounts/profile/tokens/<int:token_id>/revoke/", profile_views.api_token_delete, name="api_token_revoke"),
+    path("accounts/profile/two-factor/enrol/", profile_views.two_factor_enrol, name="two_factor_enrol"),
+    path("accounts/profile/two-factor/confirm/", profile_views.two_factor_confirm, name="two_factor_confirm"),
+    path("accounts/profile/two-factor/disable/", profile_views.two_factor_remove, name="two_factor_disable"),
     # --- Security log ---
     path("workspace/security/", security_views.security_log, name="security_log"),
 ]

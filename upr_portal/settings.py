@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "rules",
+    # TOTP two-factor authentication (stakeholders.two_factor); they bring their own migrations.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "upr_portal",
     "stakeholders",
     "recommendations",
@@ -68,7 +71,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "stakeholders.middleware.MembershipMiddleware",
+    # With REQUIRE_2FA: secretariat members, validators and managers enrol before anything else.
+    "stakeholders.two_factor.TwoFactorEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
@@ -193,18 +200,31 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
 
-# --- Open-data API (/api/v1/) ---------------------------------------------------------------
-# Read-only and anonymous for now; the throttle counts requests per client address in the
-# cache (Redis in production, so every process shares the count).
+# --- API (/api/v1/) ---------------------------------------------------------------------------
+# The open-data endpoints are anonymous and read-only (they allow anyone explicitly); every
+# other endpoint needs a signed-in user: a script with an API token (`Authorization: Bearer
+# <key>`, stakeholders.authentication) or the browser's session (CSRF enforced). Throttles
+# count per client address (anonymous) or per user, in the cache (Redis in production, so
+# every process shares the count).
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],  # anonymous only until API accounts exist
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "stakeholders.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PAGINATION_CLASS": "upr_portal.lib.api.Pagination",
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Deny by default: an endpoint open to anonymous clients says so (AllowAny).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "stakeholders.authentication.SignedInRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        "user": os.environ.get("API_USER_RATE", "600/minute"),
+    },
     # Reverse proxies in front: the client is that many hops back in X-Forwarded-For. With
     # 0 it is REMOTE_ADDR (DRF's default would trust a header any client can forge).
     "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
@@ -214,7 +234,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read-only access to UN human-rights recommendations (UPR, treaty bodies, special "
         "procedures), their reviews, taxonomies and validated implementation status. "
-        "Anonymous requests are rate-limited (HTTP 429 with a Retry-After header)."
+        "Anonymous requests are rate-limited (HTTP 429 with a Retry-After header). "
+        "Account endpoints need an API token (`Authorization: Bearer <key>`), created in the "
+        "profile page or with `POST /api/v1/auth/token/`, or the browser's session; "
+        "`X-Organisation: <slug>` picks which of the user's organisations a token acts for."
     ),
     "VERSION": "v1",
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -222,6 +245,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("role") get a name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "stakeholders.models.MembershipRole",
+        "ResponsibilityRoleEnum": "recommendations.models.ResponsibilityRole",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -283,6 +311,13 @@ LOGOUT_REDIRECT_URL = "home"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
+# Two-factor authentication (TOTP, django-otp; stakeholders.two_factor). Optional for everyone;
+# with REQUIRE_2FA every member of the secretariat and every validator or manager of any
+# organisation must enrol before using anything else.
+REQUIRE_2FA_FOR_SECRETARIAT_AND_VALIDATORS = env_bool("REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "UPR Portal")
+# Seconds between the password and the code at sign-in before the password must be typed again.
+TWO_FACTOR_LOGIN_SECONDS = 5 * 60
 # Reverse proxies in front of the site: the client is that many entries from the right of
 # X-Forwarded-For (upr_portal.lib.client_ip). 0: REMOTE_ADDR, and the header is ignored.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or os.environ.get("API_NUM_PROXIES") or "0")

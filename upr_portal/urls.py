@@ -9,6 +9,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("stakeholders.api_urls")),  # before the open-data API's catch-all 404
     path("api/v1/", include("recommendations.api_urls")),
 ]
 

@@ -493,6 +493,10 @@ def api_schema() -> Iterator[schemathesis.BaseSchema]:
             signal.connect(close_old_connections)
 
 
+# The account endpoints, checked against the schema in tests/stakeholders/test_api_me.py.
+ACCOUNT_OPERATIONS = ["/api/v1/auth/token/", "/api/v1/me/"]
+
+
 # Responsible institutions (POST; GET and PUT), tested in tests/recommendations/test_responsibilities.py.
 RESPONSIBILITY_OPERATIONS = [
     "/api/v1/recommendations/assign/",
@@ -502,7 +506,7 @@ RESPONSIBILITY_OPERATIONS = [
 
 def test_schemathesis_covers_every_operation(api_schema):
     paths = sorted(result.ok().path for result in api_schema.get_all_operations())
-    assert paths == sorted(OPERATIONS + RESPONSIBILITY_OPERATIONS)
+    assert paths == sorted(OPERATIONS + ACCOUNT_OPERATIONS + RESPONSIBILITY_OPERATIONS)
 
 
 @pytest.mark.parametrize("path", OPERATIONS)
