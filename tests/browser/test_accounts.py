@@ -164,3 +164,38 @@ def test_a_member_of_two_organisations_switches_the_one_it_acts_for(page, manage
     # Acting as the Ministry of Justice's manager now: its members page offers management.
     page.get_by_role("link", name="Members of Ministry of Justice").click()
     expect(page.get_by_role("button", name="Send invitation")).to_be_visible()
+
+
+def test_the_secretariat_invites_the_first_manager_of_a_new_cso(page, new_context, justice):
+    secretariat = OrganisationFactory(slug="nmrf", name="NMRF Secretariat", kind=OrganisationKind.SECRETARIAT)
+    officer = MembershipFactory(user__email="officer@nmrf.example.org", organisation=secretariat).user
+    OrganisationFactory(slug="rights-watch", name="Rights Watch Nigeria", kind=OrganisationKind.CSO)
+    sign_in(page, officer.email)
+
+    page.get_by_role("link", name="Organisations and their members").click()
+    organisations = page.get_by_role("table", name="Organisations")
+    expect(organisations.get_by_role("row")).to_have_count(4)  # the header and three organisations
+    assert_accessible(page, "organisations page")
+    organisations.get_by_role("link", name="Invite its first manager of Rights Watch Nigeria").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invite someone to Rights Watch Nigeria")
+    expect(page.get_by_label("Role").locator("option")).to_have_text(["Manager"])
+    page.get_by_label("E-mail address").fill("founder@rights-watch.example.org")
+    page.get_by_role("button", name="Send invitation").click()
+
+    expect(page).to_have_url(re.compile(r"/en/workspace/$"))
+    expect(page.get_by_role("status")).to_contain_text("Invitation sent to founder@rights-watch.example.org.")
+    # The founder joins as the CSO's manager and, from then on, the secretariat is shut out.
+    link = re.search(r"http://\S+/en/accounts/invitation/[\w-]+/", mail.outbox[-1].body).group(0)
+    founder = new_context().new_page()
+    founder.goto(link)
+    founder.get_by_label("First name").fill("Amina")
+    founder.get_by_label("Last name").fill("Bello")
+    founder.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    founder.get_by_label("Password again").fill(NEW_PASSWORD)
+    founder.get_by_role("button", name="Create my account and join").click()
+    expect(founder.get_by_role("link", name="Members of Rights Watch Nigeria")).to_be_visible()
+
+    page.goto("/en/workspace/organisations/")
+    expect(page.get_by_role("row").filter(has_text="Rights Watch Nigeria")).to_contain_text("Not shown")
+    assert page.goto("/en/workspace/organisations/rights-watch/invitations/new/").status == 404
