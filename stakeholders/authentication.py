@@ -17,6 +17,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.throttling import UserRateThrottle
 
+from stakeholders import two_factor
 from stakeholders.models import ApiToken, Membership
 from stakeholders.permissions import set_acting_membership
 from stakeholders.services import api_token_digest
@@ -68,6 +69,9 @@ def _act(request, user) -> None:
             raise PermissionDenied(_("You are not a member of the organisation named in X-Organisation."))
     else:
         chosen = memberships[0] if memberships else None
+    if two_factor.enrolment_required(memberships) and two_factor.confirmed_device(user) is None:
+        # REQUIRE_2FA turned on after this token was made: no access until the user enrols.
+        raise PermissionDenied(_("Two-factor authentication is required: set it up in your profile first."))
     set_acting_membership(user, chosen)
     django_request = getattr(request, "_request", request)
     django_request.membership = chosen

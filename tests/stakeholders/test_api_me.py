@@ -305,3 +305,18 @@ def test_the_schema_documents_the_account_endpoints_and_the_token_scheme(api):
         "last_name",
         "organisations",
     ]
+
+
+def test_with_require_2fa_a_token_of_a_validator_without_a_device_is_refused(justice, settings):
+    validator = MembershipFactory(organisation=justice, role=MembershipRole.VALIDATOR).user
+    _token, key = api_token_create(user=validator, name="made before REQUIRE_2FA")
+    assert bearer(key).get(ME_URL).status_code == 200
+
+    settings.REQUIRE_2FA_FOR_SECRETARIAT_AND_VALIDATORS = True
+    refused = bearer(key).get(ME_URL)
+    TOTPDevice.objects.create(user=validator, name="app", confirmed=True)
+    enrolled = bearer(key).get(ME_URL)
+
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "Two-factor authentication is required: set it up in your profile first."}
+    assert enrolled.status_code == 200

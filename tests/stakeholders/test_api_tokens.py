@@ -53,6 +53,15 @@ def test_the_profile_needs_a_signed_in_user(client):
     assert client.post(NEW_TOKEN_URL, {"token-name": "x"})["Location"].startswith("/en/accounts/login/")
 
 
+def test_the_header_links_the_users_name_to_its_profile(client, focal_point):
+    client.force_login(focal_point)
+
+    content = client.get("/en/states/").content.decode()
+
+    assert 'href="/en/accounts/profile/" >Ada Okafor<span class="visually-hidden"> – My profile</span></a>' in content
+    assert 'href="/en/accounts/profile/" aria-current="page">' in client.get(PROFILE_URL).content.decode()
+
+
 def test_creating_a_token_shows_its_key_once_and_stores_only_its_digest(client, focal_point):
     client.force_login(focal_point)
 
