@@ -62,3 +62,28 @@ def test_api_docs_work_under_the_csp(page):
 
     # Redoc always shows its maker's logo from a CDN; the policy blocks that request, as meant.
     assert [text for text in violations if "cdn.redoc.ly/redoc/logo-mini.svg" not in text] == []
+
+
+def test_the_admin_works_under_the_csp(page, demo_data, django_user_model):
+    django_user_model.objects.create_superuser(
+        username="root", email="root@example.org", password="a long admin password 7"
+    )
+    violations = watch_csp(page)
+
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill("root@example.org")
+    page.locator("#id_password").fill("a long admin password 7")
+    page.locator("#login-form [type=submit]").click()
+    expect(page.locator("#site-name")).to_be_visible()
+    recommendation = Recommendation.objects.order_by("pk").first()
+    for url in (
+        "/admin/recommendations/recommendation/",
+        f"/admin/recommendations/recommendation/{recommendation.pk}/change/",
+        "/admin/recommendations/importrun/import/",
+        "/admin/stakeholders/organisation/add/",
+    ):
+        response = page.goto(url)
+        assert response.ok, (url, response.status)
+        page.wait_for_load_state("networkidle")
+
+    assert violations == []

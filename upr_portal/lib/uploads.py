@@ -201,7 +201,8 @@ def _clean_image(data: bytes, kind: Kind) -> bytes:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         upright = ImageOps.exif_transpose(image)  # the orientation EXIF said, applied to pixels
-        upright.info = {}  # EXIF, GPS, XMP, ICC comments: nothing is written back
+        # EXIF, GPS, XMP, ICC profile, comments: nothing is written back but transparency.
+        upright.info = {key: value for key, value in image.info.items() if key == "transparency"}
         output = io.BytesIO()
         pil_format = {"jpg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}[kind.extension]
         if pil_format == "JPEG" and upright.mode not in ("RGB", "L"):
