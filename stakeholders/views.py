@@ -178,6 +178,8 @@ def member_deactivate(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("%(name)s is no longer a member.") % {"name": _member_name(membership)})
+        if membership.user_id == request.user.pk:
+            return redirect("workspace")  # the members page is closed to a former member
     return redirect(_members_url(organisation))
 
 

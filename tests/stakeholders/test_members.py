@@ -394,3 +394,16 @@ def test_only_the_secretariat_lists_organisations(client, manager, cso, who):
 
     assert client.get(ORGANISATIONS_URL).status_code == 404
     assert "Organisations and their members" not in client.get("/en/workspace/").content.decode()
+
+
+def test_a_manager_who_leaves_goes_back_to_its_workspace(client, manager, focal_point, justice):
+    client.force_login(manager)
+    client.post(ROLE_URL, {"membership": membership(focal_point, justice).pk, "role": "manager"})
+
+    response = client.post(DEACTIVATE_URL, {"membership": membership(manager, justice).pk})
+
+    assert response["Location"] == "/en/workspace/"
+    assert membership(manager, justice).is_active is False
+    workspace = client.get("/en/workspace/").content.decode()
+    assert "Grace Eze is no longer a member." in workspace
+    assert "You are not a member of any organisation." in workspace
