@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 PROFILE_URL = "/en/accounts/profile/"
 NEW_TOKEN_URL = "/en/accounts/profile/tokens/"
 ME_URL = "/api/v1/me/"
-KEY = re.compile(r'<code class="api-token-key">(upr_[A-Za-z0-9_-]{43})</code>')
+KEY = re.compile(r'<code class="api-token-key[^"]*">(upr_[A-Za-z0-9_-]{43})</code>')
 
 
 @pytest.fixture(autouse=True)
