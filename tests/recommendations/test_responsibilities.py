@@ -320,6 +320,18 @@ def test_the_secretariat_saves_the_institutions(client, rec, secretariat, justic
     assert '<option value="ministry-of-justice" selected>' in page
 
 
+def test_the_edit_page_shows_the_current_institutions(client, rec, secretariat, justice, health):
+    responsibility_set(recommendation=rec, lead=justice, supporting=[health], by=secretariat)
+    client.force_login(secretariat)
+
+    response = client.get(f"/en/recommendations/{rec.code}/responsibilities/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<option value="ministry-of-justice" selected>Ministry of Justice</option>' in page
+    assert '<option value="ministry-of-health" selected>Ministry of Health</option>' in page
+
+
 def test_an_invalid_choice_is_shown_with_what_was_typed(client, rec, secretariat, justice, health):
     client.force_login(secretariat)
     response = client.post(
