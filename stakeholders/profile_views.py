@@ -101,6 +101,7 @@ def _own_account(request: HttpRequest) -> None:
 
 @require_GET
 @login_required
+@never_cache  # the page may hold a new key or the second factor's secret
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's API tokens and second factor."""
     _own_account(request)
@@ -109,6 +110,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@never_cache
 def api_token_new(request: HttpRequest) -> HttpResponse:
     """Create a token and show its key this once (the page is not redirected, so the key is
     never stored anywhere to be shown again)."""
@@ -144,6 +146,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("confirm-otp")
 @require_POST
 @login_required
+@never_cache
 def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     """Finish enrolment with a code from the app: only then does the device count."""
     _own_account(request)
@@ -161,6 +164,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("disable-otp")
 @require_POST
 @login_required
+@never_cache
 def two_factor_remove(request: HttpRequest) -> HttpResponse:
     """Turn two-factor authentication off; needs a current code."""
     _own_account(request)

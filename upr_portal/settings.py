@@ -316,6 +316,8 @@ SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
 # organisation must enrol before using anything else.
 REQUIRE_2FA_FOR_SECRETARIAT_AND_VALIDATORS = env_bool("REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "UPR Portal")
+# Nobody, superusers included, reads a user's secret key or its QR code in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Seconds between the password and the code at sign-in before the password must be typed again.
 TWO_FACTOR_LOGIN_SECONDS = 5 * 60
 # Reverse proxies in front of the site: the client is that many entries from the right of

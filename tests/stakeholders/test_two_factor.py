@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
@@ -341,3 +342,21 @@ def test_pending_sign_ins_expire(client, focal_point, device):
 
     assert client.get(CODE_URL)["Location"] == "/en/accounts/login/"
     assert PENDING not in client.session
+
+
+def test_the_reset_command_removes_a_lost_device(focal_point, device, capsys):
+    call_command("two_factor_reset", "FOCAL@justice.example.org")
+
+    assert capsys.readouterr().out == "focal@justice.example.org: 1 two-factor device(s) removed.\n"
+    assert not TOTPDevice.objects.filter(user=focal_point).exists()
+    event = SecurityEvent.objects.get(event="two_factor_disabled")
+    assert (event.user, event.details) == (focal_point, {"by": "manage.py two_factor_reset"})
+    with pytest.raises(CommandError, match=re.escape("No user has the e-mail address 'nobody@example.org'.")):
+        call_command("two_factor_reset", "nobody@example.org")
+
+
+def test_the_profile_pages_are_not_cached(client, focal_point):
+    client.force_login(focal_point)
+
+    assert "no-store" in client.get(PROFILE_URL)["Cache-Control"]
+    assert "no-store" in client.post("/en/accounts/profile/tokens/", {"token-name": "x"})["Cache-Control"]
