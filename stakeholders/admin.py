@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OtpTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from stakeholders.models import Invitation, Membership, Organisation, SecurityEvent, State, StateAlias
 from stakeholders.permissions import CONFIDENTIAL_KINDS, is_confidential
@@ -184,3 +187,29 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(pk__in=confidential_member_ids())
+
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(OtpTOTPDeviceAdmin):
+    """django-otp's admin without the devices of confidential organisations' members: its
+    configuration page and QR code show the user's address and secret key."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(user__in=confidential_member_ids())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = users_outside_confidential_organisations()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def config_view(self, request, pk):
+        get_object_or_404(self.get_queryset(request), pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        get_object_or_404(self.get_queryset(request), pk=pk)
+        return super().qrcode_view(request, pk)

@@ -1,0 +1,84 @@
+"""Every route as every persona: the expected status from tests/access/routes.py.
+
+Routes are discovered from the URL configuration, so a new endpoint without a row in the
+table fails `test_every_route_has_a_row`, naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from tests.access.conftest import client_for
+from tests.access.personas import PERSONAS
+from tests.access.routes import ALLOWED, ROUTES, Row
+
+pytestmark = pytest.mark.django_db
+
+
+def discovered_routes(patterns=None, prefix: str = "") -> list[str]:
+    """Every route pattern of the site, as Django prints it (i18n ones under `en/`)."""
+    found = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            found += discovered_routes(pattern.url_patterns, join(prefix, str(pattern.pattern)))
+        elif isinstance(pattern, URLPattern):
+            found.append(route_key(join(prefix, str(pattern.pattern))))
+    return found
+
+
+def join(prefix: str, route: str) -> str:
+    # As Django joins routes in ResolverMatch.route: a nested regex loses its leading `^`.
+    return prefix + (route[1:] if prefix and route.startswith("^") else route)
+
+
+def route_key(route: str) -> str:
+    """The row key of a route: the admin's app index lists the registered apps in the order
+    they registered, which says nothing about access."""
+    return re.sub(r"^admin/\(\?P<app_label>[^)]*\)/\$$", "admin/(?P<app_label>…)/$", route)
+
+
+def test_every_route_has_a_row():
+    missing = sorted(set(discovered_routes()) - set(ROUTES))
+
+    assert not missing, "Routes without a row in tests/access/routes.py (decide who may use them): " + ", ".join(
+        missing
+    )
+
+
+def test_every_row_is_a_route():
+    stale = sorted(set(ROUTES) - set(discovered_routes()))
+
+    assert not stale, "Rows of tests/access/routes.py for routes that no longer exist: " + ", ".join(stale)
+
+
+def matches(expected, status: int) -> bool:
+    if expected == ALLOWED:
+        return status not in (403, 404, 405) and status < 500
+    if isinstance(expected, tuple):
+        return status in expected
+    return status == expected
+
+
+ROWS = sorted(pattern for pattern, row in ROUTES.items() if isinstance(row, Row))
+
+
+@pytest.mark.parametrize("pattern", ROWS)
+def test_route_answers_each_persona_as_the_table_says(world, pattern):
+    row = ROUTES[pattern]
+    url = row.url(world)
+    assert route_key(resolve(urlsplit(url).path).route) == pattern, f"{url} is not an address of {pattern}"
+    failures = []
+    for persona in PERSONAS:
+        client = client_for(world, persona)
+        for method, expect in (("GET", row.get), ("POST", row.post)):
+            if expect is None:
+                continue
+            response = client.get(url) if method == "GET" else client.post(url, row.data(world))
+            expected = expect(persona)
+            if not matches(expected, response.status_code):
+                failures.append(f"{method} {url} as {persona}: {response.status_code}, expected {expected}")
+    assert not failures, "\n".join(failures)
