@@ -9,7 +9,7 @@ touched, and signals call it when the admin edits a recommendation's relations.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import connection
 
@@ -139,33 +139,60 @@ class IndexBuilder:
             pk: (iso3, region, name)
             for pk, iso3, region, name in State.objects.values_list("pk", "iso3", "region", "name")
         }
+        self._parts: dict[tuple, tuple] = {}  # (kind, ids) -> what `facets` derives from them
 
     def values(self, review, text: str, paragraph: str, relations: dict[str, list[int]]) -> tuple:
-        themes = sorted(self.themes[pk] for pk in relations["themes"])
-        groups = sorted(self.groups[pk] for pk in relations["affected_groups"])
-        sponsors = sorted(self.states[pk] for pk in relations["recommending_states"])
-        sdgs = {str(self.goals[pk]) for pk in relations["sdg_goals"]} | {
-            self.targets[pk] for pk in relations["sdg_targets"]
-        }
-        names = [
-            text,
-            *(n for _, n in themes),
-            *(n for _, n in groups),
-            *(n for _, _, n in sponsors),
-            review.state.name,
-        ]
+        """The INDEX_COLUMNS of one recommendation (facet arrays as tuples)."""
+        names, facets = self.facets(relations)
         return (
-            " ".join(part for part in names if part),
+            " ".join(part for part in (text, *names, review.state.name) if part),
             review.state.iso3,
             review.mechanism.code,
             review.cycle,
             review.session,
             review.date,
             [int(part) for part in _DIGITS.findall(paragraph)],
-            [slug for slug, _ in themes],
-            [slug for slug, _ in groups],
-            sorted(sdgs),
-            [iso3 for iso3, _, _ in sponsors],
-            sorted({region for _, region, _ in sponsors if region}),
-            [],
+            *facets,
+            (),
         )
+
+    def facets(self, relations: dict[str, list[int]]) -> tuple[tuple, tuple]:
+        """The related names (for the search document) and the five facet arrays that
+        these relations give; many recommendations share each part, so parts are kept."""
+        themes = self._tagged("themes", relations["themes"])
+        groups = self._tagged("groups", relations["affected_groups"])
+        sponsors = self._sponsors(relations["recommending_states"])
+        sdgs = self._sdgs(relations["sdg_goals"], relations["sdg_targets"])
+        return (*themes[1], *groups[1], *sponsors[2]), (themes[0], groups[0], sdgs, sponsors[0], sponsors[1])
+
+    def _kept(self, kind: str, key: tuple, compute: Callable[[], tuple]) -> tuple:
+        found = self._parts.get((kind, key))
+        if found is None:
+            found = self._parts[(kind, key)] = compute()
+        return found
+
+    def _tagged(self, kind: str, ids: list[int]) -> tuple[tuple, tuple]:
+        """Slugs and names of themes or groups, by slug."""
+
+        def compute() -> tuple:
+            pairs = sorted(getattr(self, kind)[pk] for pk in ids)
+            return tuple(slug for slug, _ in pairs), tuple(name for _, name in pairs)
+
+        return self._kept(kind, tuple(ids), compute)
+
+    def _sponsors(self, ids: list[int]) -> tuple[tuple, tuple, tuple]:
+        """ISO codes (sorted), regions (distinct, sorted) and names of recommending States."""
+
+        def compute() -> tuple:
+            states = sorted(self.states[pk] for pk in ids)
+            regions = tuple(sorted({region for _, region, _ in states if region}))
+            return tuple(iso3 for iso3, _, _ in states), regions, tuple(name for _, _, name in states)
+
+        return self._kept("states", tuple(ids), compute)
+
+    def _sdgs(self, goal_ids: list[int], target_ids: list[int]) -> tuple:
+        def compute() -> tuple:
+            numbers = {str(self.goals[pk]) for pk in goal_ids} | {self.targets[pk] for pk in target_ids}
+            return tuple(sorted(numbers))
+
+        return self._kept("sdgs", (tuple(goal_ids), tuple(target_ids)), compute)

@@ -8,6 +8,9 @@ later, in `recommendations.importers.engine`, so every reader reports bad values
 from __future__ import annotations
 
 import datetime
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -84,3 +87,18 @@ class ParseResult:
     drafts: list[Draft] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Run without the cyclic garbage collector: an import allocates hundreds of
+    thousands of small objects (none in reference cycles), and every full collection
+    would walk all of them again; measured at half the import's Python time. Nothing
+    is lost: what refcounting cannot free is collected once it is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

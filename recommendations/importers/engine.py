@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -22,27 +21,19 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from recommendations.indexing import INDEX_COLUMNS, IndexBuilder
 from recommendations.models import (
-    ImplementationStatus,
     Recommendation,
     RecommendationChange,
     Review,
     StatusChange,
     upr_cycle,
 )
-from upr_portal.lib.copy import copy_pairs, copy_rows, reserve_ids
+from upr_portal.lib.copy import copy_lines, copy_pairs, random_uuids, reserve_ids
 
 from .base import RowError
 from .resolve import Resolved, ensure_vocabulary
+from .rows import NEW_COLUMNS, SCALARS, NewRows
 
-SCALARS = ("text", "paragraph", "position", "position_source", "action_category", "annotation_type", "external_id")
-# Columns of a new recommendation, in the order Writer.create gives them.
-NEW_COLUMNS = (
-    *("id", "code", "review_id", "source", *SCALARS, "requires_legislation", "status", "status_date"),
-    *("match_keys", "former_codes", "fingerprints", "provenance", "created_at", "updated_at"),
-    *INDEX_COLUMNS,
-)
 RELATIONS = {
     "recommending_states": "state_id",
     "themes": "theme_id",
@@ -169,12 +160,12 @@ class Matcher:
     def _near(self, review: Review, key: str, *, numbered: bool) -> list[Target]:
         """Another source's texts that differ only by stray spaces (`programme` vs
         `program me`, common in OHCHR's Word files) or by a few letters in a long text."""
-        compact = key.replace(" ", "")
         pool = self.unnumbered.get(review.pk, {})
-        if numbered:
-            pool = pool | self.numbered.get(review.pk, {})
+        if numbered and self.numbered.get(review.pk):
+            pool = pool | self.numbered[review.pk]
         if not pool:
             return []
+        compact = key.replace(" ", "")
         exact = [target for other, target in pool.items() if other == compact]
         if exact or len(compact) < FUZZY_MIN_LENGTH:
             return exact
@@ -232,22 +223,25 @@ def _recommending_states(rec_ids: list[int]) -> dict[int, set[int]]:
 # --- reviews -----------------------------------------------------------------------------
 
 
-def ensure_reviews(resolved: list[Resolved]) -> dict[tuple, Review]:
-    """Get or create each review the drafts name; add document symbols and dates."""
+def ensure_reviews(resolved: list[Resolved]) -> list[Review]:
+    """Get or create each review the drafts name; add document symbols and dates.
+
+    Returns the review of each draft, in order."""
+    keys = [_review_key(item) for item in resolved]
     wanted: dict[tuple, Resolved] = {}
-    for item in resolved:
-        wanted.setdefault(_review_key(item), item)
+    for key, item in zip(keys, resolved, strict=True):
+        wanted.setdefault(key, item)
     reviews = _existing_reviews(wanted)
     missing = [_new_review(item, key) for key, item in wanted.items() if key not in reviews]
     for review in Review.objects.bulk_create(missing):
         reviews[_key_of(review)] = review
+    result = [reviews[key] for key in keys]
     dirty = {}
-    for item in resolved:
-        review = reviews[_review_key(item)]
+    for review, item in zip(result, resolved, strict=True):
         if _enrich_review(review, item.draft.review):
             dirty[review.pk] = review
     Review.objects.bulk_update(dirty.values(), ["document_symbols", "date"])
-    return reviews
+    return result
 
 
 def _review_key(item: Resolved) -> tuple:
@@ -311,7 +305,7 @@ class Writer:
 
     def merged(self, target: Target) -> dict:
         """The values the drafts of one target give, first non-empty scalar wins."""
-        values: dict = dict.fromkeys(SCALARS, "") | {"action_category": None, "requires_legislation": None}
+        values: dict = dict(_NO_VALUES)
         relations: dict[str, list[int]] = {name: [] for name in RELATIONS}
         keys: list[str] = []
         for item in target.items:
@@ -319,34 +313,30 @@ class Writer:
             keys.extend(item.match_keys)
         if len(target.items) > 1 and any(item.draft.parts for item in target.items):
             values["text"] = next(item.draft.text for item in target.items if item.draft.parts)
-        for name in relations:
-            relations[name] = list(dict.fromkeys(relations[name]))
+        for name, ids in relations.items():
+            if len(ids) > 1:
+                relations[name] = list(dict.fromkeys(ids))
         merged = {"values": values, "relations": relations, "keys": list(dict.fromkeys(keys))}
         merged["fingerprint"] = fingerprint(merged)
         return merged
 
     def create(self, targets: list[Target], merged: dict) -> int:
-        """Insert new recommendations with COPY; their links follow in `flush_links`."""
+        """Insert new recommendations with COPY; their links follow in `flush_links`.
+
+        Rows are built (and `merged` filled for them) while PostgreSQL stores the
+        previous ones."""
         ids = reserve_ids(Recommendation._meta.db_table, len(targets))
-        now = timezone.now()
-        index = IndexBuilder()
-        rows = []
-        for pk, target in zip(ids, targets, strict=True):
+        return copy_lines(Recommendation._meta.db_table, NEW_COLUMNS, self._new_rows(ids, targets, merged))
+
+    def _new_rows(self, ids: list[int], targets: list[Target], merged: dict) -> Iterator[str]:
+        rows = NewRows()
+        for pk, code, target in zip(ids, random_uuids(len(targets)), targets, strict=True):
             target.new_id = pk
-            values = merged[id(target)]["values"]
+            given = merged[id(target)] = self.merged(target)
             first = target.items[0].draft
-            rows.append(
-                (
-                    *(pk, first.code or uuid.uuid4(), target.review.pk, first.source or self.source),
-                    *(values[name] for name in SCALARS),
-                    *(bool(values["requires_legislation"]), ImplementationStatus.NOT_REPORTED, None),
-                    *(merged[id(target)]["keys"], [], {self.source: merged[id(target)]["fingerprint"]}, {}, now, now),
-                    *index.values(target.review, values["text"], values["paragraph"], merged[id(target)]["relations"]),
-                )
-            )
-            for name, related in merged[id(target)]["relations"].items():
+            yield rows.line(pk, first.code or code, target.review, first.source or self.source, given)
+            for name, related in given["relations"].items():
                 self.new_links[name].extend((pk, related_id) for related_id in related)
-        return copy_rows(Recommendation._meta.db_table, NEW_COLUMNS, rows)
 
     def update(self, target: Target, merged: dict, current_links: dict) -> bool:
         """Apply merged values to an existing recommendation; True if anything changed."""
@@ -417,26 +407,24 @@ class Writer:
         RecommendationChange.objects.bulk_create(self.changes, batch_size=5000)
 
 
+_NO_VALUES = dict.fromkeys(SCALARS, "") | {"action_category": None, "requires_legislation": None}
+_GIVEN = (*SCALARS, "requires_legislation")
+
+
 def _merge_item(values: dict, relations: dict, item: Resolved, theme_ids: dict, group_ids: dict) -> None:
     draft = item.draft
-    given = {
-        "text": draft.text,
-        "paragraph": draft.paragraph,
-        "position": item.position,
-        "position_source": draft.position_source,
-        "action_category": draft.action_category,
-        "annotation_type": draft.annotation_type,
-        "external_id": draft.external_id,
-        "requires_legislation": draft.requires_legislation,
-    }
-    for name, value in given.items():
-        if values[name] in ("", None) and value not in ("", None):
+    given = (
+        *(draft.text, draft.paragraph, item.position, draft.position_source, draft.action_category),
+        *(draft.annotation_type, draft.external_id, draft.requires_legislation),
+    )
+    for name, value in zip(_GIVEN, given, strict=True):
+        if value not in ("", None) and values[name] in ("", None):
             values[name] = value
-    relations["recommending_states"].extend(item.recommending_state_ids)
-    relations["themes"].extend(theme_ids[(vocabulary, key)] for vocabulary, key, _ in item.theme_keys)
-    relations["affected_groups"].extend(group_ids[key] for key in item.group_keys)
-    relations["sdg_goals"].extend(item.sdg_goal_ids)
-    relations["sdg_targets"].extend(item.sdg_target_ids)
+    relations["recommending_states"] += item.recommending_state_ids
+    relations["themes"] += [theme_ids[(vocabulary, key)] for vocabulary, key, _ in item.theme_keys]
+    relations["affected_groups"] += [group_ids[key] for key in item.group_keys]
+    relations["sdg_goals"] += item.sdg_goal_ids
+    relations["sdg_targets"] += item.sdg_target_ids
 
 
 def fingerprint(merged: dict) -> str:
@@ -461,15 +449,15 @@ def apply(resolved: list[Resolved], *, source: str, run=None, progress: Progress
     """Write the resolved drafts; the caller holds the transaction."""
     theme_ids, group_ids = ensure_vocabulary(resolved)
     reviews = ensure_reviews(resolved)
-    by_id = {review.pk: review for review in reviews.values()}
+    by_id = {review.pk: review for review in reviews}
     existing = list(Recommendation.objects.filter(review__in=by_id.keys()))
     existing += _external_matches(resolved, by_id)
     for rec in existing:
         if rec.review_id not in by_id:
             by_id[rec.review_id] = rec.review  # from select_related
     matcher = Matcher(by_id, existing, source)
-    for number, item in enumerate(resolved, start=1):
-        matcher.assign(item, reviews[_review_key(item)])
+    for number, (item, review) in enumerate(zip(resolved, reviews, strict=True), start=1):
+        matcher.assign(item, review)
         if progress and number % 500 == 0:
             progress(500)
     return _write(list(matcher.targets.values()), Writer(source, run, theme_ids, group_ids))
@@ -492,8 +480,9 @@ def _write(targets: list[Target], writer: Writer) -> Counts:
     active = [t for t in targets if t.items]
     new = [t for t in active if t.rec is None]
     old = [t for t in active if t.rec is not None]
-    merged = {id(t): writer.merged(t) for t in active}
+    merged = {}  # id(target) -> Writer.merged(target), filled for new targets by `create`
     counts.created = writer.create(new, merged)
+    merged.update((id(t), writer.merged(t)) for t in old)
     _update_existing(old, merged, writer, counts)
     writer.flush_links()
     for target in active:

@@ -94,7 +94,7 @@ def _read_rows(path: Path, rows: Iterable[list]) -> ParseResult:
     columns = column_map(header, path)
     result = ParseResult()
     for number, row in enumerate(iterator, start=2):
-        if not any(str(cell).strip() for cell in row):
+        if not "".join(map(str, row)).strip():  # a blank row
             continue
         result.rows += 1
         draft = _draft(number, row, columns, result.errors)

@@ -38,16 +38,29 @@ def normalise_whitespace(value: str) -> str:
 
     Text is otherwise kept exactly as published.
     """
-    lines = value.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_TABLE).split("\n")
+    value = value.translate(_SPACE_TABLE)
+    if "\n" not in value and "\r" not in value and "  " not in value:
+        return value.strip()  # one line without double spaces: the common case
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cleaned = (_MULTI_SPACE.sub(" ", line).strip() for line in lines)
     return "\n".join(line for line in cleaned if line)
+
+
+class _CombiningMarks(dict):
+    """A `str.translate` table deleting combining marks, filled in as characters come."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = kept = None if unicodedata.combining(chr(code)) else code
+        return kept
+
+
+_COMBINING_MARKS = _CombiningMarks()
 
 
 def strip_accents(value: str) -> str:
     if value.isascii():
         return value
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKD", value).translate(_COMBINING_MARKS)
 
 
 def fold(value: str) -> str:
@@ -89,7 +102,8 @@ def match_key(text: str) -> str:
     that `186.2. Ratify the “ICCPR”;` and `Ratify the ICCPR ` match.
     """
     _, body = split_paragraph_number(fold(text))
-    body = _LIST_MARKER.sub(" ", body)
+    if ")" in body or "-" in body or "\u2022" in body:  # every list marker has one of them
+        body = _LIST_MARKER.sub(" ", body)
     return " ".join(_NON_WORD.sub(" ", body).replace("_", " ").split())
 
 
