@@ -176,6 +176,25 @@ def test_an_oversize_stream_is_stopped_without_reading_it_all(settings):
     assert stream.bytes_read < 400 * 1024  # of 5 MiB: the limit, plus the chunks in flight
 
 
+def test_a_form_reports_the_stopped_upload_as_its_only_error(settings):
+    from django import forms
+
+    from upr_portal.lib.uploads import report_refused_upload
+
+    class Form(forms.Form):
+        file = forms.FileField()
+        note = forms.CharField()
+
+    settings.UPLOAD_MAX_BYTES = 1000
+    request = RequestFactory().post("/", {"file": SimpleUploadedFile("big.csv", b"x" * 5000), "note": "unread"})
+    form = Form(request.POST or None, request.FILES or None)  # nothing arrived: unbound
+
+    report_refused_upload(request, form)
+
+    assert not form.is_valid()
+    assert form.errors == {"file": ["The file is larger than 1000\xa0bytes."]}
+
+
 def test_an_upload_under_the_limit_goes_through(settings):
     settings.UPLOAD_MAX_BYTES = 100 * 1024
     request = RequestFactory().post("/", {"file": SimpleUploadedFile("ok.csv", b"a,b\n1,2\n")})

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.forms.utils import ErrorDict
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -107,13 +108,18 @@ class LimitedUploadHandler(FileUploadHandler):
 
 
 def report_refused_upload(request, form: forms.Form) -> None:
-    """Marks `form` invalid with the reason when `LimitedUploadHandler` stopped its upload."""
+    """Marks `form` invalid with the reason when `LimitedUploadHandler` stopped its upload.
+
+    The fields after the file in the request were never read, so the form is bound to what
+    arrived (perhaps nothing) and shows that one error, not "required" for the unread ones.
+    """
     refused = getattr(request, "refused_upload", None)
-    if refused is None or not form.is_bound:
+    if refused is None:
         return
+    form.is_bound, form.data, form.files = True, request.POST, {}
     form.full_clean()
-    form.errors[refused.field_name] = form.error_class([refused.message])
-    form.cleaned_data.pop(refused.field_name, None)
+    form._errors = ErrorDict({refused.field_name: form.error_class([refused.message])})
+    form.cleaned_data = {}
 
 
 # --- type, from the content -------------------------------------------------------------------
