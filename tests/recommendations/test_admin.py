@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recommendations.models import (
     AffectedGroup,
@@ -32,6 +33,7 @@ from recommendations.models import (
 from recommendations.services import recommendation_set_status, recommendations_import
 from recommendations.tasks import run_import
 from stakeholders.models import State
+from tests.stakeholders.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +107,8 @@ def sample_data(sample_slice, secretariat_admin):
     first.affected_groups.add(AffectedGroup.objects.create(name="Women"))
     first.sdg_targets.add(SdgTarget.objects.get(number="16.3"))
     Group.objects.create(name="Secretariat")
+    # Another user's second factor (a device of the signed-in admin would require its code).
+    TOTPDevice.objects.create(user=UserFactory(email="phone@example.org"), name="phone")
     return outcome
 
 
