@@ -23,7 +23,7 @@ from django.urls import reverse
 from recommendations.api_urls import REDOC_STYLE_HASHES
 from recommendations.models import Recommendation
 from recommendations.services import recommendations_import
-from stakeholders.models import MembershipRole
+from stakeholders.models import MembershipRole, OrganisationKind
 from tests.stakeholders.factories import MembershipFactory
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -267,16 +267,48 @@ def test_redoc_alone_admits_its_run_time_styles_by_nonce_and_its_search_worker(c
     }
 
 
-@pytest.mark.django_db
-def test_a_members_pages_keep_to_the_csp(client):
-    membership = MembershipFactory(role=MembershipRole.MANAGER)
-    client.force_login(membership.user)
+def language_routes() -> list[str]:
+    """Every page address under /en/ in the URL configuration, as a route pattern."""
+    from django.urls import URLResolver, get_resolver
 
-    for url in ("/en/workspace/", "/en/accounts/profile/"):
-        response = client.get(url)
-        if response.status_code == 404:  # a page another part of the tree has not added yet
-            continue
-        assert_strict_page(client, url)
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    return [route for route in walk(get_resolver().url_patterns) if route.startswith("en/")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [MembershipRole.MANAGER, MembershipRole.VIEWER])
+def test_every_page_a_member_can_open_keeps_to_the_csp(client, sample, role):
+    """Discovered from the URL configuration, so a new page is checked without a new line here;
+    the secretariat's manager and a CSO's viewer see most of them."""
+    secretariat = MembershipFactory(role=role, organisation__kind=OrganisationKind.SECRETARIAT)
+    MembershipFactory(user=secretariat.user, role=role, organisation__kind=OrganisationKind.CSO)
+    client.force_login(secretariat.user)
+    first = Recommendation.objects.select_related("review__state").order_by("pk").first()
+    values = {
+        "<slug:slug>": secretariat.organisation.slug,
+        "<uuid:code>": str(first.code),
+        "<iso3:iso3>": first.review.state.iso3.lower(),
+    }
+    checked = []
+    for route in language_routes():
+        for placeholder, value in values.items():
+            route = route.replace(placeholder, value)
+        if "<" in route or "(?P" in route or route.endswith("logout/"):
+            continue  # ids and secrets of objects this test did not make; signing out
+        response = client.get(f"/{route}")
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue  # POST-only, a redirect, or not this role's page
+        assert csp_directives(response["Content-Security-Policy"]) == EXPECTED_CSP, route
+        assert inline_problems(response.content.decode()) == [], route
+        checked.append(route)
+
+    assert {"en/", "en/workspace/", "en/accounts/profile/"} <= set(checked), checked
 
 
 @pytest.mark.django_db
