@@ -322,3 +322,25 @@ def test_the_admin_import_refuses_an_executable_named_csv(client, django_user_mo
     }
     assert not ImportRun.objects.exists()
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.django_db
+def test_the_admin_import_has_its_own_larger_limit_while_streaming(client, django_user_model, settings, tmp_path):
+    from pathlib import Path
+
+    from django.urls import reverse
+
+    from recommendations.models import ImportRun
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.UPLOAD_MAX_BYTES = 1000  # every other upload; the import keeps IMPORT_MAX_UPLOAD_BYTES
+    sample = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_info_sample_5_states.csv"
+    client.force_login(django_user_model.objects.create_superuser(username="a", email="a@example.org", password=None))
+
+    response = client.post(
+        reverse("admin:recommendations_importrun_import"),
+        {"file": upload(sample.read_bytes(), "sample.csv"), "format": "auto"},
+    )
+
+    assert response.status_code == 302
+    assert ImportRun.objects.get().filename == "sample.csv"
