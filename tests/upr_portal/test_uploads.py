@@ -241,6 +241,23 @@ def test_a_docx_loses_its_author_and_keeps_its_text():
         assert b"Jane" not in package.read("docProps/core.xml")
 
 
+def test_a_docx_loses_the_names_on_its_comments_and_keeps_its_fonts():
+    document = docx.Document()
+    paragraph = document.add_paragraph("Text")
+    document.add_comment(paragraph.runs, text="Check this", author="Jane Activist", initials="JA")
+    original = io.BytesIO()
+    document.save(original)
+
+    cleaned = strip_metadata(original.getvalue(), Kind("docx", "application/vnd.openxmlformats"))
+
+    with zipfile.ZipFile(io.BytesIO(cleaned)) as package, zipfile.ZipFile(original) as before:
+        comments = package.read("word/comments.xml")
+        assert b'w:author="" w:initials=""' in comments
+        assert b"Jane" not in comments and b"Check this" in comments
+        assert package.read("word/fontTable.xml") == before.read("word/fontTable.xml")
+    assert [comment.text for comment in docx.Document(io.BytesIO(cleaned)).comments] == ["Check this"]
+
+
 def test_an_xlsx_loses_its_creator_and_company():
     import openpyxl
 

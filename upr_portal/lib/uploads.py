@@ -16,6 +16,7 @@ scripts inside them when they are opened from our domain.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import zipfile
 from collections.abc import Iterable
@@ -251,8 +252,17 @@ _NAMESPACES = {
 }
 
 
+# Who wrote comments and tracked changes: Word's w:author/w:initials (document, comments,
+# people.xml), PowerPoint's comment authors, Excel's comment authors and threaded-comment persons.
+_PEOPLE_PARTS = ("word/", "ppt/comment", "ppt/authors", "xl/comments", "xl/persons", "xl/threadedComments")
+_PEOPLE = re.compile(rb'(\b(?:\w+:)?(?:author|initials|displayName|userId|providerId))="[^"]*"')
+_PPT_NAME = re.compile(rb'(\sname)="[^"]*"')  # only in PowerPoint's author lists: elsewhere names are fonts, styles
+_XLSX_AUTHOR = re.compile(rb"<author>[^<]*</author>")
+
+
 def _clean_office(data: bytes) -> bytes:
-    """The same package with docProps/core.xml and app.xml rewritten without the people."""
+    """The same package with docProps/core.xml and app.xml rewritten without the people, and
+    the names on comments and tracked changes blanked."""
     output = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         if sum(info.file_size for info in package.infolist()) > _MAX_EXPANSION * max(len(data), 1024 * 1024):
@@ -264,6 +274,10 @@ def _clean_office(data: bytes) -> bytes:
                     content = _without(content, _CORE_DROPPED)
                 elif info.filename == "docProps/app.xml":
                     content = _without(content, _APP_DROPPED)
+                elif info.filename.endswith(".xml") and info.filename.startswith(_PEOPLE_PARTS):
+                    content = _XLSX_AUTHOR.sub(b"<author></author>", _PEOPLE.sub(rb'\1=""', content))
+                    if info.filename.startswith(("ppt/comment", "ppt/authors")):
+                        content = _PPT_NAME.sub(rb'\1=""', content)
                 cleaned.writestr(info, content)
     return output.getvalue()
 
