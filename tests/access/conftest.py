@@ -9,7 +9,9 @@ runs in a savepoint within it (pytest-django's `db`), so the tests stay independ
 from __future__ import annotations
 
 import datetime
+import io
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client, override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -67,6 +70,8 @@ class World:
     secret_memberships: dict[str, int] = field(default_factory=dict)
     secret_invitations: dict[str, int] = field(default_factory=dict)
     secret_tokens: dict[str, int] = field(default_factory=dict)
+    # Admin pages of the secret rows (kind key -> URLs).
+    secret_admin_urls: dict[str, list[str]] = field(default_factory=dict)
     # Signed-in session keys by persona name.
     sessions: dict[str, str] = field(default_factory=dict)
 
@@ -188,10 +193,22 @@ def _plant_secrets(world: World, kind: str) -> None:
     token = ApiToken.objects.create(
         user=member, name=f"{tag}token", prefix=secrets.token_hex(4), digest=secrets.token_hex(32)
     )
-    TOTPDevice.objects.create(user=member, name=f"{tag}device", confirmed=True)
+    device = TOTPDevice.objects.create(user=member, name=f"{tag}device", confirmed=True)
     security_event("login", user=member, organisation=organisation, client=f"{tag}client")
     security_event("session_expired", user=member, reason=f"{tag}reason")
     security_event("login_failed", username=member.email)
+    events = SecurityEvent.objects.filter(Q(user=member) | Q(username=member.email)).values_list("pk", flat=True)
+    world.secret_admin_urls[kind] = [
+        f"/admin/auth/user/{member.pk}/change/",
+        f"/admin/auth/user/{member.pk}/password/",
+        f"/admin/auth/user/{member.pk}/history/",
+        f"/admin/stakeholders/membership/{membership.pk}/change/",
+        f"/admin/stakeholders/invitation/{invitation.pk}/change/",
+        *(f"/admin/stakeholders/securityevent/{pk}/change/" for pk in events),
+        f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+        f"/admin/otp_totp/totpdevice/{device.pk}/config/",
+        f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/",
+    ]
     world.secrets[kind] = [
         member.email,
         f"{tag}first",
@@ -231,3 +248,19 @@ def client_for(world: World, persona: Persona) -> Client:
     if persona.signed_in:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona.name]
     return client
+
+
+def response_text(response) -> str:
+    """Everything a response carries, lower-cased: its body (streamed or not, the sheets of an
+    XLSX file unzipped) and its headers."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body[:2] == b"PK":  # an XLSX (zip) file: search the XML it holds
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"".join(archive.read(name) for name in archive.namelist())
+    headers = " ".join(f"{key}: {value}" for key, value in response.items())
+    return (headers + "\n" + body.decode("utf-8", errors="replace")).lower()
+
+
+def leaked(text: str, markers: list[str]) -> list[str]:
+    """The markers found in `text` (already lower-cased)."""
+    return [marker for marker in markers if marker.lower() in text]

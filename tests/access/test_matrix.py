@@ -1,4 +1,6 @@
-"""Every route as every persona: the expected status from tests/access/routes.py.
+"""Every route as every persona: the expected status from tests/access/routes.py, and not
+one marker string of another organisation's secrets in any answer (tests/access/test_leaks.py
+searches the rest: admin search, exports, API lists, e-mails, logs).
 
 Routes are discovered from the URL configuration, so a new endpoint without a row in the
 table fails `test_every_route_has_a_row`, naming it.
@@ -12,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from tests.access.conftest import client_for
+from tests.access.conftest import client_for, leaked, response_text
 from tests.access.personas import PERSONAS
 from tests.access.routes import ALLOWED, ROUTES, Row
 
@@ -81,4 +83,8 @@ def test_route_answers_each_persona_as_the_table_says(world, pattern):
             expected = expect(persona)
             if not matches(expected, response.status_code):
                 failures.append(f"{method} {url} as {persona}: {response.status_code}, expected {expected}")
+            # The leak test's first half: no other organisation's secret in any answer.
+            found = leaked(response_text(response), world.markers_hidden_from(persona))
+            if found:
+                failures.append(f"{method} {url} as {persona} shows secrets of another organisation: {found}")
     assert not failures, "\n".join(failures)
