@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -21,6 +23,8 @@ from django.utils.translation import gettext as _
 from stakeholders.models import Invitation, Membership, MembershipRole, Organisation
 from stakeholders.permissions import can, is_confidential
 from stakeholders.security import security_event
+
+logger = logging.getLogger(__name__)
 
 
 def normalise_email(email: str) -> str:
@@ -155,7 +159,7 @@ def invitation_create(
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         message = _invitation_message(invitation, secret, request)
-        transaction.on_commit(message.send)
+        transaction.on_commit(partial(_send_invitation, message, invitation.pk))
     # The invitee's address stays out of the log: a CSO's invitations are its member list.
     security_event(
         "invitation_sent",
@@ -166,6 +170,19 @@ def invitation_create(
         role=role.value,
     )
     return invitation
+
+
+def _send_invitation(message: EmailMessage, invitation_id: int) -> None:
+    """Send after commit; a mail server failure must not turn the saved invitation into a 500.
+
+    The error is logged without its text, which may name the invitee's address.
+    """
+    try:
+        message.send()
+    except Exception as exc:
+        logger.error(
+            "invitation %s: e-mail not sent (%s); send the invitation again", invitation_id, type(exc).__name__
+        )
 
 
 def _invitation_message(invitation: Invitation, secret: str, request: HttpRequest) -> EmailMessage:

@@ -599,3 +599,22 @@ def test_the_email_is_written_in_the_inviters_language(
     )
     assert "Le lien ne sert qu'une fois et reste valable 7 jours." in message.body
     assert client.get(f"/fr/accounts/invitation/{secret}/").status_code == 200
+
+
+def test_a_mail_server_failure_keeps_the_invitation_and_logs_no_address(
+    manager, justice, post_request, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    def refuse(self, fail_silently=False):
+        raise OSError("550 no such user: secret.person@example.org")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+
+    invitation = create(
+        post_request, justice, "secret.person@example.org", "viewer", manager, django_capture_on_commit_callbacks
+    )
+
+    assert Invitation.objects.get() == invitation
+    assert [record.getMessage() for record in caplog.records if record.name == "stakeholders.services"] == [
+        f"invitation {invitation.pk}: e-mail not sent (OSError); send the invitation again"
+    ]
+    assert "secret.person" not in caplog.text
