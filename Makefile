@@ -63,8 +63,8 @@ run: sysdeps venv db
 	$(PY) manage.py compilemessages $(COMPILEMESSAGES_ARGS)
 	$(PY) manage.py migrate
 	$(PY) manage.py collectstatic --noinput
-	$(PY) manage.py load_demo_data
 	$(PY) manage.py seed_demo $(if $(DEMO_PASSWORD),--password "$(DEMO_PASSWORD)")
+	$(PY) manage.py load_demo_data
 	PY=$(PY) bash scripts/run_local.sh
 
 # Local conveniences: DEBUG=1 unless the environment says otherwise (production sets SECRET_KEY).

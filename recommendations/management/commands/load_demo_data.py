@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recommendations.demo import assign_demo_responsibilities
 from recommendations.services import recommendations_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "data" / "demo"
@@ -13,7 +14,10 @@ DEMO_FILES = ("upr-info/*.csv", "ohchr/*.docx")
 
 
 class Command(BaseCommand):
-    help = "Import the demo data (five States from UPR Info, three OHCHR thematic lists). Safe to re-run."
+    help = (
+        "Import the demo data (five States from UPR Info, three OHCHR thematic lists) and, once seed_demo "
+        "has run, assign the demo country's recommendations to the demo ministries. Safe to re-run."
+    )
 
     def handle(self, *args, **options):
         paths = [path for pattern in DEMO_FILES for path in sorted(DEMO_DIR.glob(pattern))]
@@ -25,3 +29,5 @@ class Command(BaseCommand):
                 details = "; ".join(str(error) for error in outcome.errors[:5])
                 raise CommandError(f"{outcome.summary_line()}: {details}")
             self.stdout.write(outcome.summary_line())
+        for line in assign_demo_responsibilities():
+            self.stdout.write(line)
