@@ -59,11 +59,14 @@ def setup_django() -> None:
 
 
 def import_all(paths: list[Path], *, use_digest: bool = True) -> tuple[float, list[str]]:
-    from recommendations.services import recommendations_import
+    from recommendations.services import recommendations_import_files
 
     start = time.perf_counter()
-    lines = [recommendations_import(path=path, label=path.name, use_digest=use_digest).summary_line() for path in paths]
-    return time.perf_counter() - start, lines
+    outcomes = list(recommendations_import_files(paths=paths, use_digest=use_digest))
+    elapsed = time.perf_counter() - start
+    for outcome in outcomes:
+        outcome.path = Path(outcome.path).name
+    return elapsed, [outcome.summary_line() for outcome in outcomes]
 
 
 def copy_floor(paths: list[Path]) -> tuple[float, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,9 +15,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recommendations.importers import ImportFileError, detect_format, read_recommendations, source_of
+from recommendations.importers import ImportFileError, detect_format, source_of
 from recommendations.importers.base import RowError, paused_gc
 from recommendations.importers.engine import apply
+from recommendations.importers.prepare import ReadAhead, prepare
 from recommendations.importers.resolve import Resolver
 from recommendations.indexing import bump_version, reindex
 from recommendations.models import (
@@ -85,10 +86,13 @@ def recommendations_import(
     session: int | None = None,
     label: str | None = None,
     use_digest: bool = True,
+    ahead: ReadAhead | None = None,
+    following: Path | None = None,
 ) -> ImportOutcome:
     """Import one file fully or not at all; with errors nothing is written.
 
     `use_digest=False` skips the shortcut for a file imported before (benchmarks).
+    `ahead` and `following` are for `recommendations_import_files`.
     """
     path = Path(path)
     outcome = ImportOutcome(path=label or str(path), dry_run=dry_run)
@@ -99,19 +103,31 @@ def recommendations_import(
         digest_key = _digest_key(path, outcome.format, state, session)
         if use_digest and _answer_from_digest(outcome, digest_key):
             return outcome
-        outcome.format, parsed = read_recommendations(path, outcome.format, state=state, session=session)
+        if ahead is None:
+            prepared = prepare(path, outcome.format, state=state, session=session, resolver=Resolver())
+        else:
+            prepared = ahead.prepare(path, outcome.format, following=following)
     except ImportFileError as exc:
         outcome.errors = [RowError(0, "", "", str(exc))]
         return outcome
-    outcome.rows, outcome.warnings = parsed.rows, parsed.warnings
-    resolver = Resolver()
-    errors = list(parsed.errors)
-    resolved = [item for draft in parsed.drafts if (item := resolver.resolve(draft, errors))]
-    if errors:
-        outcome.errors = sorted(errors, key=lambda error: error.row)
+    outcome.format, outcome.rows, outcome.warnings = prepared.format, prepared.parsed.rows, prepared.parsed.warnings
+    if prepared.errors:
+        outcome.errors = sorted(prepared.errors, key=lambda error: error.row)
         return outcome
-    _write(outcome, resolved, resolver, run=run, progress=progress, digest_key=digest_key)
+    _write(outcome, prepared.resolved, prepared.resolver, run=run, progress=progress, digest_key=digest_key)
     return outcome
+
+
+def recommendations_import_files(
+    *, paths: list[str | Path], progress_for: Callable[[str | Path], Progress] | None = None, **options
+) -> Iterator[ImportOutcome]:
+    """`recommendations_import` of each file in turn (each fully or not at all), with the
+    same options; while one file is written, the next is read in a thread (`ReadAhead`)."""
+    read_options = {name: options.get(name) for name in ("state", "session")}
+    with paused_gc(), ReadAhead(fmt=options.get("fmt", "auto"), **read_options) as ahead:
+        for path, following in zip(paths, [*map(Path, paths[1:]), None], strict=True):
+            progress = progress_for(path) if progress_for else None
+            yield recommendations_import(path=path, progress=progress, ahead=ahead, following=following, **options)
 
 
 def _digest_key(path: Path, fmt: str, state: str | None, session: int | None) -> str:
