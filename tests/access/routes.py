@@ -138,11 +138,11 @@ ADMIN = {
     **admin_model("otp_totp.totpdevice"),
     "admin/otp_totp/totpdevice/<int:pk>/config/": Row(
         url=lambda world: f"/admin/otp_totp/totpdevice/{world.admin_ids['otp_totp.totpdevice']}/config/",
-        get=admin_only(200, 200),
+        get=admin_only(403, 403),  # OTP_ADMIN_HIDE_SENSITIVE_DATA: no key shown, to anyone
     ),
     "admin/otp_totp/totpdevice/<int:pk>/qrcode/": Row(
         url=lambda world: f"/admin/otp_totp/totpdevice/{world.admin_ids['otp_totp.totpdevice']}/qrcode/",
-        get=admin_only(200, 200),
+        get=admin_only(403, 403),
     ),
     **admin_model("auth.group"),
     **admin_model("auth.user"),
