@@ -86,6 +86,13 @@ class OrganisationAdmin(admin.ModelAdmin):
         # Turning a CSO into a ministry would open its member list to the secretariat.
         return ["kind"] if obj is not None and is_confidential(obj) else []
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A CSO's public face is its managers' to edit (stakeholders.change_organisation), not
+        # the government's: the admin shows it read-only.
+        if obj is not None and is_confidential(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # The confirmation page would list the members and invitations it deletes.
         return False

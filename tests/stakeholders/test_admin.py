@@ -121,13 +121,19 @@ def test_a_hidden_users_password_page_and_totp_configuration_are_404(client, sup
     assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 404
 
 
-def test_a_cso_page_has_no_member_inline_and_its_kind_is_fixed(client, superuser, cso, activist):
+def test_a_cso_page_is_read_only_without_members(client, superuser, cso, activist):
     response = client.get(f"/admin/stakeholders/organisation/{cso.pk}/change/")
+    change = client.post(
+        f"/admin/stakeholders/organisation/{cso.pk}/change/", {"name": "Renamed", "kind": "government-entity"}
+    )
 
     content = response.content.decode()
     assert response.status_code == 200
     assert EMAIL not in content
-    assert 'name="kind"' not in content  # read-only: a CSO cannot be turned into a ministry
+    assert 'name="kind"' not in content and 'name="public_profile"' not in content
+    assert change.status_code == 403
+    cso.refresh_from_db()
+    assert (cso.name, cso.kind) == ("Rights Watch", OrganisationKind.CSO)
     assert client.get(f"/admin/stakeholders/organisation/{cso.pk}/delete/").status_code == 403
 
 
