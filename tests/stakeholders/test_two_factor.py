@@ -360,3 +360,17 @@ def test_the_profile_pages_are_not_cached(client, focal_point):
 
     assert "no-store" in client.get(PROFILE_URL)["Cache-Control"]
     assert "no-store" in client.post("/en/accounts/profile/tokens/", {"token-name": "x"})["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("fr", "Authentification à deux facteurs"), ("ar", "المصادقة الثنائية"), ("zh-hans", "双重身份验证")],
+)
+def test_the_profile_is_translated(client, focal_point, settings, lang, expected):
+    locale = settings.BASE_DIR / "locale" / lang.replace("-hans", "_Hans") / "LC_MESSAGES" / "django.mo"
+    assert locale.is_file(), "run `make test` or `manage.py compilemessages`"
+    client.force_login(focal_point)
+
+    content = client.get(f"/{lang}/accounts/profile/").content.decode()
+
+    assert f'<h2 id="two-factor-heading">{expected}</h2>' in content
