@@ -98,6 +98,12 @@ def lockout_response(request: HttpRequest, user) -> HttpResponse:
     return get_lockout_response(request, None, _credentials(user))
 
 
+def signed_in(request, user) -> None:
+    """A sign-in that does not go through `django.contrib.auth.login` (the token endpoint)
+    clears the failures counted so far, as a sign-in on the login page does."""
+    AxesProxyHandler.user_logged_in(sender=__name__, request=request, user=user)
+
+
 # --- The pending sign-in between the password and the code -------------------------------------
 
 
@@ -212,9 +218,3 @@ def two_factor_disable(*, request: HttpRequest, device: TOTPDevice, code: str) -
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     security_event("two_factor_disabled", request=request, user=request.user)
     return True
-
-
-def signed_in(request, user) -> None:
-    """A sign-in that does not go through `django.contrib.auth.login` (the token endpoint)
-    clears the failures counted so far, as a sign-in on the login page does."""
-    AxesProxyHandler.user_logged_in(sender=__name__, request=request, user=user)
