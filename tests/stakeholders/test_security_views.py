@@ -139,3 +139,13 @@ def test_the_page_takes_a_constant_number_of_queries(client, officer, events, dj
     # session's new expiry (savepoint, update, release).
     with django_assert_num_queries(9):
         assert client.get(URL).status_code == 200
+
+
+def test_the_workspace_links_to_the_log_for_its_readers_only(client, officer, cso, justice):
+    client.force_login(officer)
+    for_officer = client.get("/en/workspace/").content.decode()
+    client.force_login(MembershipFactory(organisation=justice, role=MembershipRole.MANAGER).user)
+    for_ministry = client.get("/en/workspace/").content.decode()
+
+    assert f'<a href="{URL}">Security log</a>' in for_officer
+    assert URL not in for_ministry
