@@ -10,6 +10,12 @@ membership's, never the union of all its memberships. Django staff and superuser
 nothing here: `rules.permissions.ObjectPermissionBackend` answers from these predicates only
 and `is_superuser` is not consulted by `can`, so the secretariat (government staff) gets no bypass into a
 CSO's or NHRI's confidential work.
+
+Templates ask with `{% load access %}{% can user "app.rule" obj as allowed %}`
+(stakeholders/templatetags/access.py), never `perms` or rules' `{% has_perm %}`. Which rows a
+list shows is a selector on the same rules (stakeholders/selectors.py). A new rule needs a row
+in tests/stakeholders/test_permissions.py (its test fails otherwise) and in docs/permissions.md;
+a new route needs a row in tests/access/routes.py.
 """
 
 from __future__ import annotations
