@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from recommendations.importers import ImportFileError, detect_format, source_of
 from recommendations.importers.base import RowError, paused_gc
 from recommendations.importers.engine import apply
-from recommendations.importers.prepare import ReadAhead, prepare
+from recommendations.importers.prepare import Prepared, ReadAhead, prepare
 from recommendations.importers.resolve import Resolver
 from recommendations.indexing import bump_version, reindex
 from recommendations.models import (
@@ -106,7 +107,7 @@ def recommendations_import(
         if ahead is None:
             prepared = prepare(path, outcome.format, state=state, session=session, resolver=Resolver())
         else:
-            prepared = ahead.prepare(path, outcome.format, following=following)
+            prepared = ahead.prepare(path, outcome.format)
     except ImportFileError as exc:
         outcome.errors = [RowError(0, "", "", str(exc))]
         return outcome
@@ -114,7 +115,8 @@ def recommendations_import(
     if prepared.errors:
         outcome.errors = sorted(prepared.errors, key=lambda error: error.row)
         return outcome
-    _write(outcome, prepared.resolved, prepared.resolver, run=run, progress=progress, digest_key=digest_key)
+    writing = partial(ahead.start, following) if ahead and following else None
+    _write(outcome, prepared, run=run, progress=progress, digest_key=digest_key, writing=writing)
     return outcome
 
 
@@ -164,13 +166,13 @@ def _remember_digest(outcome: ImportOutcome, key: str, fingerprints: dict[int, s
     )
 
 
-def _write(outcome: ImportOutcome, resolved: list, resolver: Resolver, *, run, progress, digest_key: str) -> None:
+def _write(outcome: ImportOutcome, prepared: Prepared, *, run, progress, digest_key: str, writing) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
-        counts = apply(resolved, source=source_of(outcome.format), run=run, progress=progress)
-        _fill_target_titles(resolver.target_titles)
-        _import_statuses(resolved)
+        counts = apply(prepared.resolved, source=source_of(outcome.format), run=run, progress=progress, writing=writing)
+        _fill_target_titles(prepared.resolver.target_titles)
+        _import_statuses(prepared.resolved)
         if counts.errors:
             outcome.errors = counts.errors
         else:

@@ -445,8 +445,18 @@ def _current_links(rec_ids: list[int]) -> dict[str, dict[int, set[int]]]:
     return result
 
 
-def apply(resolved: list[Resolved], *, source: str, run=None, progress: Progress | None = None) -> Counts:
-    """Write the resolved drafts; the caller holds the transaction."""
+def apply(
+    resolved: list[Resolved],
+    *,
+    source: str,
+    run=None,
+    progress: Progress | None = None,
+    writing: Callable[[], None] | None = None,
+) -> Counts:
+    """Write the resolved drafts; the caller holds the transaction.
+
+    `writing` is called once the drafts are matched, as the writes (mostly PostgreSQL's
+    work: COPY, index upkeep) begin: a moment for the caller to use the interpreter."""
     theme_ids, group_ids = ensure_vocabulary(resolved)
     reviews = ensure_reviews(resolved)
     by_id = {review.pk: review for review in reviews}
@@ -460,6 +470,8 @@ def apply(resolved: list[Resolved], *, source: str, run=None, progress: Progress
         matcher.assign(item, review)
         if progress and number % 500 == 0:
             progress(500)
+    if writing:
+        writing()
     return _write(list(matcher.targets.values()), Writer(source, run, theme_ids, group_ids))
 
 

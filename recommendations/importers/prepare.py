@@ -51,17 +51,19 @@ class ReadAhead:
     def __exit__(self, *exc_info) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def prepare(self, path: Path, fmt: str, *, following: Path | None = None) -> Prepared:
-        """`path` prepared (by the thread, if it was started before) after setting the
-        thread to work on `following`; `fmt` is the format detected for `path`."""
+    def prepare(self, path: Path, fmt: str) -> Prepared:
+        """`path` prepared: by the thread if `start` asked for it, else here and now
+        (`fmt` is the format detected for `path`)."""
         future = self.pending.pop(path, None)
-        if following is not None and following not in self.pending:
-            self._start(following)
         if future is None:
             return prepare(path, fmt, state=self.options["state"], session=self.options["session"], resolver=Resolver())
         return future.result()
 
-    def _start(self, path: Path) -> None:
+    def start(self, path: Path) -> None:
+        """Have the thread prepare `path`; best called when the caller starts waiting on
+        PostgreSQL, so that the two threads do not take turns on the interpreter."""
+        if path in self.pending:
+            return
         resolver = Resolver()  # queries reference data here, on the caller's connection
         options = {"state": self.options["state"], "session": self.options["session"], "resolver": resolver}
         self.pending[path] = self.pool.submit(prepare, path, self.options["fmt"], **options)
