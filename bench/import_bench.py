@@ -58,15 +58,33 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def import_all(paths: list[Path], *, use_digest: bool = True) -> tuple[float, list[str]]:
+def server_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend (a local server only)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def import_all(paths: list[Path], *, use_digest: bool = True) -> tuple[float, list[str], str]:
+    """Seconds, summary lines, and the CPU time of PostgreSQL and of Python meanwhile."""
     from recommendations.services import recommendations_import_files
 
-    start = time.perf_counter()
+    start, server, python = time.perf_counter(), server_cpu(), time.process_time()
     outcomes = list(recommendations_import_files(paths=paths, use_digest=use_digest))
     elapsed = time.perf_counter() - start
+    python = time.process_time() - python
+    server = f"{server_cpu() - server:.2f} s" if server is not None else "n/a (not a local server)"
+    cpu = f"CPU meanwhile: PostgreSQL backend {server}, Python {python:.2f} s (both threads)"
     for outcome in outcomes:
         outcome.path = Path(outcome.path).name
-    return elapsed, [outcome.summary_line() for outcome in outcomes]
+    return elapsed, [outcome.summary_line() for outcome in outcomes], cpu
 
 
 def copy_floor(paths: list[Path]) -> tuple[float, int]:
@@ -107,16 +125,16 @@ def main() -> None:
         cProfile.runctx("import_all(paths)", globals(), {"paths": paths}, sort="cumtime")
         return
     print(f"load average at the start: {os.getloadavg()[0]:.2f}")
-    first, lines = import_all(paths)
+    first, lines, cpu = import_all(paths)
     floor, rows = copy_floor(paths)
     print("\n".join(lines))
     print(f"rows: {rows}")
-    print(f"first import:   {first:6.2f} s  ({rows / first:,.0f} rows/s)")
+    print(f"first import:   {first:6.2f} s  ({rows / first:,.0f} rows/s); {cpu}")
     print(f"COPY floor:     {floor:6.2f} s  ({rows / floor:,.0f} rows/s) -> import is {first / floor:.1f}x the floor")
     if args.first:
         return
-    second, relines = import_all(paths)
-    full, _ = import_all(paths, use_digest=False)
+    second, relines, _ = import_all(paths)
+    full, _, _ = import_all(paths, use_digest=False)
     print("\n".join(relines))
     print(f"re-import:      {second:6.2f} s  ({rows / second:,.0f} rows/s) -> {first / second:.1f}x faster")
     print(f"re-import without the file digest (every row matched and compared again): {full:6.2f} s")
