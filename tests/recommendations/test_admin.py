@@ -32,15 +32,16 @@ from recommendations.models import (
 )
 from recommendations.services import recommendation_set_status, recommendations_import
 from recommendations.tasks import run_import
-from stakeholders.models import State
-from tests.stakeholders.factories import UserFactory
+from stakeholders.models import Invitation, OrganisationKind, SecurityEvent, State
+from stakeholders.security import security_event
+from tests.stakeholders.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_info_sample_5_states.csv"
 SLICE_ROWS = 40
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-READ_ONLY = {StatusChange, RecommendationChange, ImportRun}
+READ_ONLY = {StatusChange, RecommendationChange, ImportRun, Invitation, SecurityEvent}
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -109,6 +110,14 @@ def sample_data(sample_slice, secretariat_admin):
     Group.objects.create(name="Secretariat")
     # Another user's second factor (a device of the signed-in admin would require its code).
     TOTPDevice.objects.create(user=UserFactory(email="phone@example.org"), name="phone")
+    # Organisations and people (stakeholders/admin.py): an open organisation's, since the
+    # admin shows nothing of a CSO's, a coalition's or an NHRI's.
+    ministry = OrganisationFactory(slug="ministry-of-justice", kind=OrganisationKind.GOVERNMENT)
+    member = MembershipFactory(organisation=ministry).user
+    Invitation.objects.create(
+        organisation=ministry, email="new@justice.example.org", digest="0" * 64, expires_at=run.requested_at
+    )
+    security_event("login", user=member, organisation=ministry)
     return outcome
 
 
