@@ -12,8 +12,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from stakeholders.services import api_token_create
 from tests.access.conftest import client_for, leaked, response_text
 from tests.access.personas import PERSONAS
 from tests.access.routes import ALLOWED, ROUTES, Row
@@ -87,4 +89,28 @@ def test_route_answers_each_persona_as_the_table_says(world, pattern):
             found = leaked(response_text(response), world.markers_hidden_from(persona))
             if found:
                 failures.append(f"{method} {url} as {persona} shows secrets of another organisation: {found}")
+    assert not failures, "\n".join(failures)
+
+
+API_ROWS = sorted(pattern for pattern in ROWS if pattern.startswith("api/v1/") and pattern != "api/v1/auth/token/")
+TOKEN_PERSONAS = [p for p in PERSONAS if p.signed_in and (p.role in (None, "viewer", "manager"))]
+
+
+@pytest.mark.parametrize("pattern", API_ROWS)
+def test_an_api_token_gets_what_the_session_gets(world, pattern):
+    """Scripts (Authorization: Bearer) and the browser (session) meet the same rules."""
+    row = ROUTES[pattern]
+    url = row.url(world)
+    failures = []
+    for persona in TOKEN_PERSONAS:
+        _token, key = api_token_create(user=world.users[persona.name], name="matrix")
+        client = Client(REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION=f"Bearer {key}")
+        for method, expect in (("GET", row.get), ("POST", row.post)):
+            if expect is None:
+                continue
+            response = client.get(url) if method == "GET" else client.post(url, row.data(world))
+            if not matches(expect(persona), response.status_code):
+                failures.append(
+                    f"{method} {url} with {persona}'s token: {response.status_code}, expected {expect(persona)}"
+                )
     assert not failures, "\n".join(failures)
