@@ -36,6 +36,7 @@ class NewRows:
         self.status = f"{ImplementationStatus.NOT_REPORTED.value},{NULL}"
         self.dates = f"{{}},{now},{now}"
         self.reviews: dict[int, tuple[str, str]] = {}
+        self.facets: dict[tuple, str] = {}
 
     def line(self, pk: int, code: str, review, source: str, merged: dict) -> str:
         """One CSV line; `merged` is what `Writer.merged` gives for the recommendation."""
@@ -57,10 +58,17 @@ class NewRows:
             csv_text(document),
             review_index,
             csv_array(_DIGITS.findall(values["paragraph"])),
-            *map(csv_array, facets),
+            self._facets(facets),
             "{}",
         )
         return ",".join(fields) + "\n"
+
+    def _facets(self, facets: tuple) -> str:
+        """f_themes … f_regions, encoded once per distinct combination."""
+        found = self.facets.get(facets)
+        if found is None:
+            found = self.facets[facets] = ",".join(map(csv_array, facets))
+        return found
 
     def _review(self, review) -> tuple[str, str]:
         """The review id and the review's index columns (f_state … f_date)."""
