@@ -4,6 +4,9 @@ flags; the acting membership decides; inactive memberships and users count for n
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -141,3 +144,25 @@ def test_a_deactivated_user_may_do_nothing(personas, organisations):
     assert [rule for rule, target in TABLE if can(user, rule, organisations[target] if target else None)] == [
         "stakeholders.view_organisation"
     ]
+
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+BYPASSES = re.compile(r"\.has_perms?\(|\bis_superuser\b|\bis_staff\b|\{%\s*has_perm\b|\bperms\.")
+
+
+def test_pages_api_and_services_ask_only_through_can():
+    """`has_perm`, `perms` and the staff flags let superusers through: outside the admin (whose
+    own model permissions are Django's) nothing may use them to decide access."""
+    sources = [*ROOT.glob("*/*.py"), *ROOT.glob("*/*/*.py"), *ROOT.glob("templates/**/*.html")]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sources
+        if path.parts[len(ROOT.parts)] not in ("tests", "bench", "scripts", ".venv")
+        and path.name not in ("admin.py", "access.py", "permissions.py")
+        and "migrations" not in path.parts
+        and "admin" not in path.relative_to(ROOT).parts[:2]
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if BYPASSES.search(line)
+    ]
+
+    assert offenders == []
