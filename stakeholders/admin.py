@@ -205,6 +205,10 @@ class TOTPDeviceAdmin(OtpTOTPDeviceAdmin):
     """django-otp's admin without the devices of confidential organisations' members: its
     configuration page and QR code show the user's address and secret key."""
 
+    # Not a raw id: its widget labels any id typed in with that user's address, unfiltered.
+    raw_id_fields = []
+    autocomplete_fields = ["user"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(user__in=confidential_member_ids())
 

@@ -173,3 +173,18 @@ def test_adding_a_member_in_the_admin_goes_through_the_service(client, superuser
 
 def test_api_tokens_are_not_in_the_admin(client, superuser):
     assert client.get("/admin/stakeholders/apitoken/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/admin/otp_totp/totpdevice/add/", {"name": "probe", "tolerance": 1, "drift": 0, "digits": 6, "step": 30}),
+        ("/admin/stakeholders/membership/add/", {"role": MembershipRole.VIEWER, "is_active": "on"}),
+    ],
+)
+def test_typing_a_hidden_users_id_into_a_form_does_not_name_them(client, superuser, justice, activist, url, data):
+    response = client.post(url, {"user": activist.pk, "organisation": justice.pk, **data})
+
+    assert response.status_code == 200  # the form again: not a valid choice
+    assert EMAIL not in response.content.decode()
+    assert not TOTPDevice.objects.filter(name="probe").exists()
