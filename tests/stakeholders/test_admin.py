@@ -188,3 +188,13 @@ def test_typing_a_hidden_users_id_into_a_form_does_not_name_them(client, superus
     assert response.status_code == 200  # the form again: not a valid choice
     assert EMAIL not in response.content.decode()
     assert not TOTPDevice.objects.filter(name="probe").exists()
+
+
+def test_the_admin_autocomplete_finds_no_hidden_user(client, superuser, activist):
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "otp_totp", "model_name": "totpdevice", "field_name": "user", "term": "activist"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
