@@ -8,7 +8,6 @@ touched, and signals call it when the admin edits a recommendation's relations.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from django.db import connection
@@ -115,7 +114,6 @@ INDEX_COLUMNS = (
     "search_document", "f_state", "f_mechanism", "f_cycle", "f_session", "f_date", "f_paragraph",
     "f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions",
 )  # fmt: skip
-_DIGITS = re.compile(r"\d+")
 
 
 def bump_version() -> None:
@@ -125,7 +123,8 @@ def bump_version() -> None:
 
 class IndexBuilder:
     """The same values as REINDEX_SQL, computed in Python for rows an import creates, so
-    that new recommendations are written once, already indexed."""
+    that new recommendations are written once, already indexed (`importers.rows` writes
+    them; its test compares them with what `reindex` gives)."""
 
     def __init__(self) -> None:
         from recommendations.models import AffectedGroup, SdgGoal, SdgTarget, Theme
@@ -140,21 +139,6 @@ class IndexBuilder:
             for pk, iso3, region, name in State.objects.values_list("pk", "iso3", "region", "name")
         }
         self._parts: dict[tuple, tuple] = {}  # (kind, ids) -> what `facets` derives from them
-
-    def values(self, review, text: str, paragraph: str, relations: dict[str, list[int]]) -> tuple:
-        """The INDEX_COLUMNS of one recommendation (facet arrays as tuples)."""
-        names, facets = self.facets(relations)
-        return (
-            " ".join(part for part in (text, *names, review.state.name) if part),
-            review.state.iso3,
-            review.mechanism.code,
-            review.cycle,
-            review.session,
-            review.date,
-            [int(part) for part in _DIGITS.findall(paragraph)],
-            *facets,
-            (),
-        )
 
     def facets(self, relations: dict[str, list[int]]) -> tuple[tuple, tuple]:
         """The related names (for the search document) and the five facet arrays that

@@ -29,7 +29,8 @@ def everything() -> list[tuple]:
     """What the imports made, without ids, codes and times (and the words of the search
     document sorted: `reindex` joins the names of updated rows in the links' order)."""
     columns = ("review__state__iso3", "review__session", "paragraph", "text", "position", "source", "match_keys")
-    rows = Recommendation.objects.values_list(*columns, "fingerprints", *INDEX_COLUMNS).order_by("text", "paragraph", *columns[:2])
+    rows = Recommendation.objects.values_list(*columns, "fingerprints", *INDEX_COLUMNS)
+    rows = rows.order_by("text", "paragraph", *columns[:2])
     rows = [(*row[:8], sorted(row[8].split()), *row[9:]) for row in rows]
     links = Recommendation.objects.values_list("text", "paragraph", "recommending_states__iso3", "themes__slug")
     return [*rows, *sorted(links.order_by(), key=repr)]
