@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from stakeholders.models import Membership, SecurityEvent
+from stakeholders.models import Membership, MembershipRole, SecurityEvent
 from stakeholders.selectors import security_events_for_user
 from tests.access.conftest import client_for
 from tests.access.personas import BY_NAME, CONFIDENTIAL, PERSONAS
 from tests.pages import tables
+from tests.stakeholders.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,19 @@ def test_the_security_log_lists_exactly_the_visible_events(world, reader):
         world.secret_members.get(reader.split("-")[0], user).email
     }
     assert not {email for _, email in rows} & confidential
+
+
+def test_a_member_of_both_the_secretariat_and_a_cso_sees_each_only_while_acting_for_it(world, client):
+    user = UserFactory(email="double.hat@example.org")
+    MembershipFactory(user=user, organisation=world.organisations["secretariat"], role=MembershipRole.MANAGER)
+    MembershipFactory(user=user, organisation=world.organisations["cso"], role=MembershipRole.VIEWER)
+    client.force_login(user)  # acts for its first organisation
+    members = f"/en/workspace/organisations/{world.organisations['cso'].slug}/members/"
+    client.post("/en/workspace/organisation/", {"organisation": world.organisations["secretariat"].slug})
+
+    as_secretariat = (client.get(members).status_code, client.get("/en/workspace/security/").status_code)
+    client.post("/en/workspace/organisation/", {"organisation": world.organisations["cso"].slug})
+    as_cso = (client.get(members).status_code, client.get("/en/workspace/security/").status_code)
+
+    assert as_secretariat == (404, 200)
+    assert as_cso == (200, 404)
