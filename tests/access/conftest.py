@@ -227,7 +227,9 @@ def _plant_secrets(world: World, kind: str) -> None:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> World:
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+    # The sessions are made once, and each test's requests roll back their "last seen" stamp:
+    # a slow machine must not see them expire as idle halfway through the module.
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, SESSION_COOKIE_AGE=86400):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
