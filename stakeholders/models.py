@@ -17,10 +17,23 @@ class Region(models.TextChoices):
     WEOG = "weog", _("Western European and Others Group (WEOG)")
 
 
+class StateIndex(dict):
+    """`name_key` -> State, for every known spelling (name, ISO code, alias)."""
+
+    def find(self, name: str) -> "State | None":
+        """The State named `name`; also when a source wrote an apostrophe as a space
+        (`COTE D IVOIRE`, `LAO PEOPLE S DEMOCRATIC REPUBLIC`): keys are compared without spaces."""
+        key = name_key(name)
+        return self.get(key) or self.get(_COMPACT + key.replace(" ", ""))
+
+
+_COMPACT = "~"  # prefix of the space-less keys, so that they never shadow a real key
+
+
 class StateQuerySet(models.QuerySet):
-    def name_index(self) -> dict[str, "State"]:
-        """Every known spelling (name, ISO code, alias) as a `name_key` -> State map."""
-        index: dict[str, State] = {}
+    def name_index(self) -> StateIndex:
+        """Every known spelling (name, ISO code, alias) of these States; see `StateIndex.find`."""
+        index = StateIndex()
         states = {state.pk: state for state in self}
         for state in states.values():
             for name in (state.name, state.official_name, state.iso3):
@@ -28,6 +41,8 @@ class StateQuerySet(models.QuerySet):
                     index[name_key(name)] = state
         for alias in StateAlias.objects.filter(state__in=states.keys()).values_list("key", "state_id"):
             index[alias[0]] = states[alias[1]]
+        for key, state in list(index.items()):
+            index.setdefault(_COMPACT + key.replace(" ", ""), state)
         return index
 
 

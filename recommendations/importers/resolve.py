@@ -104,7 +104,7 @@ class Resolver:
         )
 
     def _state(self, row: int, column: str, name: str, errors: list[RowError]) -> State | None:
-        state = self.states.get(cached_name_key(name))
+        state = self.states.get(cached_name_key(name)) or self.states.find(name)
         if state is None:
             errors.append(RowError(row, column, name, "unknown State (not a UN member or observer State name)"))
         return state

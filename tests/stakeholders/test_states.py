@@ -87,16 +87,26 @@ def test_states_are_counted_in_their_regional_groups():
         ("Sudan", "SDN"),
         ("South Sudan", "SSD"),
         ("gbr", "GBR"),
+        ("COTE D IVOIRE", "CIV"),
+        ("LAO PEOPLE S DEMOCRATIC REPUBLIC", "LAO"),
+        ("GUINEA BISSAU", "GNB"),
     ],
 )
 def test_tricky_spellings_resolve_to_the_right_state(spelling, iso3):
     index = State.objects.name_index()
 
-    assert index[name_key(spelling)].iso3 == iso3
+    assert index.find(spelling).iso3 == iso3
 
 
 def test_an_unknown_name_is_not_in_the_index():
     assert name_key("Atlantis") not in State.objects.name_index()
+    assert State.objects.name_index().find("Atlantis") is None
+
+
+def test_a_space_less_key_never_shadows_a_real_one():
+    index = State.objects.name_index()
+
+    assert (index.find("Niger").iso3, index.find("Nigeria").iso3, index.find("Guinea").iso3) == ("NER", "NGA", "GIN")
 
 
 def test_seeding_again_changes_nothing():

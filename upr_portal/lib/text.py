@@ -74,8 +74,10 @@ _NON_WORD = re.compile(r"[^\w]+")
 def name_key(value: str) -> str:
     """Key under which a State, theme or group name is looked up.
 
-    `Côte d’Ivoire`, `Cote d'Ivoire` and `COTE D IVOIRE` share one key; `&` reads as `and`.
-    Apostrophes join words (`d'Ivoire` -> `divoire`) so that both spellings agree.
+    `Côte d’Ivoire` and `Cote d'Ivoire` share one key; `&` reads as `and`. Apostrophes join
+    words (`d'Ivoire` -> `divoire`) so that both spellings agree; a source that writes the
+    apostrophe as a space (`COTE D IVOIRE`) is found by `StateIndex.find`, which also compares
+    keys without spaces.
     """
     folded = fold(value).replace("&", " and ").replace("'", "")
     return " ".join(_NON_WORD.sub(" ", folded).split())
