@@ -381,6 +381,23 @@ class DataVersion(models.Model):
         return str(self.version)
 
 
+class FacetCount(models.Model):
+    """The facet counts over every recommendation for one data version (`selectors._facet_rows`
+    writes them on the first list request of a version and deletes older versions'): the
+    unfiltered list and a list filtered by one facet read them instead of counting the table."""
+
+    version = models.BigIntegerField()
+    facet = models.CharField(max_length=40)
+    value = models.TextField()
+    count = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "facet", "value"], name="facet_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value}: {self.count}"
+
+
 class StatusSource(models.TextChoices):
     IMPORT = "import", _("Import")
     PROGRESS_UPDATE = "progress-update", _("Validated progress update")

@@ -7,6 +7,7 @@ selectors; nothing unpublished is reachable from these.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -23,7 +24,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 
 from recommendations.filters import RecommendationFilterSet
-from recommendations.models import Recommendation, Responsibility, Review, StatusChange
+from recommendations.models import FacetCount, Recommendation, Responsibility, Review, StatusChange
 from recommendations.vocabulary import data_version
 from stakeholders.models import Organisation, OrganisationKind
 
@@ -145,12 +146,13 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
-def facet_counts(filterset: RecommendationFilterSet) -> list[Facet]:
+def facet_counts(filterset: RecommendationFilterSet, limit: int = FACET_LIMIT, expanded=()) -> list[Facet]:
     """Counts per value of every facet, each under all the other active filters.
 
     One SQL statement whatever the number of facets (see `_facet_rows`). The counts are
     cached per data version and normalised filters (page and ordering aside), for
-    `settings.PUBLIC_CACHE_SECONDS` (0: not cached); labels are applied per request.
+    `settings.PUBLIC_CACHE_SECONDS` (0: not cached); labels are applied per request. Each
+    facet keeps its `limit` largest values and the selected ones, all of them if `expanded`.
     """
     seconds = settings.PUBLIC_CACHE_SECONDS
     key = _facet_cache_key(filterset) if seconds > 0 else None
@@ -159,7 +161,7 @@ def facet_counts(filterset: RecommendationFilterSet) -> list[Facet]:
         rows = _facet_rows(filterset)
         if key:
             cache.set(key, rows, seconds)
-    return _facets(filterset, rows)
+    return _facets(filterset, rows, limit, expanded)
 
 
 def _facet_cache_key(filterset: RecommendationFilterSet) -> str:
@@ -175,39 +177,97 @@ def _filters_digest(filterset: RecommendationFilterSet) -> str:
     return hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()[:32]
 
 
-def _facet_rows(filterset: RecommendationFilterSet) -> list[tuple[str, str, int]]:
-    """A UNION ALL of one grouped subquery per facet.
+def _facet_rows(filterset: RecommendationFilterSet, summary: bool = True) -> list[tuple[str, str, int]]:
+    """A UNION ALL of one grouped subquery per facet, in one statement.
 
     With filters, the filtered rows are selected once into a CTE that every facet not
     itself filtered counts from (the search or facet filters run once, not once per facet);
     a filtered facet counts from its own subquery without its filter.
+
+    The counts over every row (the unfiltered list, and the filtered facet's own counts when
+    it is the only filter) come from `FacetCount`, the counts of this data version, which
+    the same statement writes when they are missing (the first list request of a version
+    pays for them: ~0.2 s at 33k rows). `summary=False`: count them here instead.
     """
     active = filterset.active_filters()
     names = RecommendationFilterSet.FACETS
-    head, params, parts = "", [], []
+    alone = next(iter(active)) if len(active) == 1 and next(iter(active)) in names else None
+    from_summary = set() if not summary else set(names) if not active else {alone} if alone else set()
+    ctes, params, parts = [], [], []
+    if from_summary:
+        sql, sql_params = _summary_sql(filterset)
+        ctes.append(sql)
+        params += sql_params
     if active:
         columns = [filterset.filters[name].field_name for name in names]
         inner, inner_params = filterset.filtered_except(None).order_by().values_list(*columns).query.sql_with_params()
         aliases = ", ".join(f"c{i}" for i in range(len(names)))
         # `inner` is SQL compiled by Django with its values as parameters: no user text in it.
-        head, params = f"WITH facet_base({aliases}) AS MATERIALIZED ({inner}) ", list(inner_params)
+        ctes.append(f"facet_base({aliases}) AS MATERIALIZED ({inner})")
+        params += inner_params
     for i, name in enumerate(names):
-        if active and name not in active:
+        if name in from_summary:
+            sql, sql_params = "SELECT facet, value, count FROM facet_summary WHERE facet = %s", [name]
+        elif active and name not in active:
             inner, inner_params = f"SELECT c{i} FROM facet_base", []  # noqa: S608 - constant
+            sql, sql_params = _facet_sql(filterset, name, inner, inner_params)
         else:
             column = filterset.filters[name].field_name
             query = filterset.filtered_except(name).order_by().values_list(column).query
-            inner, inner_params = query.sql_with_params()
-        sql, sql_params = _facet_sql(filterset, name, inner, inner_params)
+            sql, sql_params = _facet_sql(filterset, name, *query.sql_with_params())
         parts.append(sql)
         params += sql_params
+    head = f"WITH {', '.join(ctes)} " if ctes else ""
     with connection.cursor() as cursor:
         cursor.execute(head + " UNION ALL ".join(parts), params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if from_summary and not any(row[0] in from_summary for row in rows):
+        # No data, or another request was writing this version's counts at the same moment
+        # (this statement could not see them yet): count directly.
+        return _facet_rows(filterset, summary=False)
+    return rows
+
+
+def _summary_sql(filterset: RecommendationFilterSet) -> tuple[str, list]:
+    """CTEs: `facet_summary` (facet, value, count) over every row for this data version,
+    inserted if missing (older versions' rows deleted then)."""
+    sql, params = _summary_sql_template()
+    version = filterset.data_version
+    return sql, [version, *params, version, version, version, version]
+
+
+@functools.cache
+def _summary_sql_template() -> tuple[str, tuple]:
+    """The SQL of `_summary_sql`, the same for every request (compiled once per process)."""
+    parts, params = [], []
+    filters = RecommendationFilterSet.base_filters
+    for name in RecommendationFilterSet.FACETS:
+        column = filters[name].field_name
+        query = public_recommendations().order_by().values_list(column).query
+        array = getattr(filters[name], "array", False)
+        sql, sql_params = _facet_sql_for(name, array, *query.sql_with_params())
+        parts.append(sql)
+        params += sql_params
+    table = FacetCount._meta.db_table
+    missing = f"NOT EXISTS (SELECT 1 FROM {table} WHERE version = %s)"  # noqa: S608 - a constant
+    # Only Django-compiled SQL and constants are formatted in; values are parameters.
+    sql = (
+        f"facet_summary_new AS (INSERT INTO {table} (version, facet, value, count) "  # noqa: S608
+        f"SELECT %s, t.f, t.v, t.n FROM ({' UNION ALL '.join(parts)}) AS t(f, v, n) WHERE {missing} "
+        "ON CONFLICT DO NOTHING RETURNING facet, value, count), "
+        f"facet_summary_old AS (DELETE FROM {table} WHERE version < %s AND {missing}), "
+        "facet_summary AS (SELECT facet, value, count FROM facet_summary_new "
+        f"UNION ALL SELECT facet, value, count FROM {table} WHERE version = %s)"
+    )
+    return sql, tuple(params)
 
 
 def _facet_sql(filterset: RecommendationFilterSet, name: str, inner: str, params) -> tuple[str, list]:
-    if getattr(filterset.filters[name], "array", False):
+    return _facet_sql_for(name, getattr(filterset.filters[name], "array", False), inner, params)
+
+
+def _facet_sql_for(name: str, array: bool, inner: str, params) -> tuple[str, list]:
+    if array:
         # `inner` is SQL compiled by Django with its values as parameters: no user text in it.
         sql = f"SELECT %s, u.v::text, count(*) FROM (SELECT unnest(t.c) AS v FROM ({inner}) AS t(c)) AS u GROUP BY u.v"  # noqa: S608
     else:
@@ -215,7 +275,7 @@ def _facet_sql(filterset: RecommendationFilterSet, name: str, inner: str, params
     return sql, [name, *params]
 
 
-def _facets(filterset: RecommendationFilterSet, rows: list[tuple[str, str, int]]) -> list[Facet]:
+def _facets(filterset: RecommendationFilterSet, rows: list[tuple[str, str, int]], limit: int, expanded) -> list[Facet]:
     labels = filterset.vocabulary
     chosen = {name: _selected(filterset, name) for name in RecommendationFilterSet.FACETS}
     facets = {
@@ -231,7 +291,9 @@ def _facets(filterset: RecommendationFilterSet, rows: list[tuple[str, str, int]]
             facet.values.sort(key=lambda v: -int(v.value))
         else:
             facet.values.sort(key=lambda v: (not v.selected, -v.count, v.label))
-        shown = [v for i, v in enumerate(facet.values) if v.selected or i < FACET_LIMIT]
+        if facet.name in expanded:
+            continue
+        shown = [v for i, v in enumerate(facet.values) if v.selected or i < limit]
         facet.more, facet.values = len(facet.values) - len(shown), shown
     return list(facets.values())
 

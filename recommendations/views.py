@@ -10,6 +10,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -69,12 +71,14 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     if download in DOWNLOADS and filterset.is_valid():
         return DOWNLOADS[download](filterset.qs)
     valid = filterset.is_valid()
-    facets = facet_counts(filterset) if valid else []
+    expanded = {name for name in request.GET.getlist("more") if name in RecommendationFilterSet.FACETS}
+    facets = facet_counts(filterset, limit=FACETS_SHOWN, expanded=expanded) if valid else []
     count = result_count(filterset, facets) if valid else None  # from the facets: no COUNT query
     context = {
         "filterset": filterset,
         "page": recommendation_page(filterset, request.GET.get("page"), count=count) if valid else None,
         "facets": facets,
+        "facet_sidebar": _facet_sidebar(facets, _query_without(request, "page", "download", "more"), expanded),
         "query": _query_without(request, "page", "download"),
         "ordering_choices": ORDERING_CHOICES,
         "ordering": request.GET.get("ordering", ""),
@@ -127,6 +131,44 @@ def _detail_page(code) -> dict:
     if key:
         cache.set(key, page, seconds)
     return page
+
+
+FACETS_SHOWN = 8  # values per facet in the list's sidebar; a link shows them all
+
+
+def _facet_sidebar(facets: list, query: str, expanded: set[str]) -> str:
+    """The facets' fieldsets: a checkbox per value, with its label and count.
+
+    Built here rather than in a template: ~110 options per page cost ~7 ms of template
+    rendering (10 nodes each) against ~0.3 ms as strings; every value is escaped. A facet
+    with more values than shown links to the same list with all of them (`?more=theme`,
+    kept by a hidden field while the form changes), which works without JavaScript.
+    """
+    counted, html = escape(gettext("recommendations")), []
+    link = f"?{escape(query)}&amp;" if query else "?"
+    for facet in facets:
+        if not facet.values:
+            continue
+        name = facet.name
+        html.append(
+            f'<fieldset class="facet mb-3" id="facet-{name}">\n<legend class="h6">{escape(facet.label)}</legend>'
+        )
+        for i, item in enumerate(facet.values, 1):
+            checked = " checked" if item.selected else ""
+            html.append(
+                f'<div class="form-check"><input class="form-check-input" type="checkbox" name="{name}" '
+                f'value="{escape(item.value)}"\n id="f-{name}-{i}"{checked}>'
+                f'<label class="form-check-label" for="f-{name}-{i}">{escape(item.label)} <span class="badge '
+                f'text-bg-light">{item.count}<span class="visually-hidden"> {counted}</span></span></label></div>'
+            )
+        if facet.more:
+            total = len(facet.values) + facet.more
+            text = ngettext("Show all %(count)s value", "Show all %(count)s values", total) % {"count": total}
+            html.append(f'<p class="small mb-0"><a href="{link}more={name}#facet-{name}">{escape(text)}</a></p>')
+        if name in expanded:
+            html.append(f'<input type="hidden" name="more" value="{name}">')
+        html.append("</fieldset>")
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:

@@ -148,3 +148,20 @@ def test_arabic_pages_are_right_to_left(client, paragraph):
 
     assert 'dir="rtl"' in response.content.decode()
     assert "bootstrap.rtl.min.css" in response.content.decode()
+
+
+def test_a_facet_links_to_all_its_values_without_javascript(client, demo):
+    content = client.get("/en/recommendations/", {"state": "MEX"}).content.decode()
+    assert re.search(
+        r'<a href="\?state=MEX&amp;more=recommending_state#facet-recommending_state">Show all \d+ values</a>', content
+    )
+    assert content.count('name="recommending_state"') == 8
+
+    expanded = client.get("/en/recommendations/", {"state": "MEX", "more": "recommending_state"}).content.decode()
+    assert expanded.count('name="recommending_state"') > 8
+    assert '<input type="hidden" name="more" value="recommending_state">' in expanded
+    assert "more=recommending_state#" not in expanded
+    assert (
+        'id="f-recommending_state-1"' in expanded
+        and '<label class="form-check-label" for="f-recommending_state-1">' in expanded
+    )

@@ -222,3 +222,48 @@ def test_editing_relations_in_the_admin_way_reindexes(demo):
     assert rec.f_institutions == ["ministry-of-justice"]
     assert count("institution=ministry-of-justice") == 1
     assert count("theme=digital-rights-and-online-spaces&q=online") == 1
+
+
+@pytest.mark.parametrize("query", ["", "state=CHN", "theme=upr-info-torture-and-other-cid-treatment", "position=noted"])
+def test_counts_over_every_row_come_from_the_summary_of_the_data_version(demo, settings, query):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    from recommendations.models import FacetCount
+    from recommendations.selectors import _facet_rows
+
+    filterset = search(query)
+    assert sorted(_facet_rows(filterset)) == sorted(_facet_rows(filterset, summary=False))
+    version = filterset.data_version
+    assert set(FacetCount.objects.values_list("version", flat=True)) == {version}
+    assert FacetCount.objects.get(facet="state", value="CHN").count == count("state=CHN")
+
+
+def test_the_summary_is_written_again_when_the_data_changes(demo, settings):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    from recommendations.models import FacetCount
+
+    facet_counts(search(""))
+    rec = Recommendation.objects.filter(f_state="CHN").exclude(status="in-progress").first()
+    recommendation_set_status(
+        recommendation=rec,
+        status="in-progress",
+        effective_date=datetime.date(2016, 5, 1),
+        source=StatusSource.PROGRESS_UPDATE,
+    )
+    filterset = search("")
+    statuses = {facet.name: facet for facet in facet_counts(filterset)}["status"]
+
+    assert {value.value: value.count for value in statuses.values}["in-progress"] == count("status=in-progress")
+    assert set(FacetCount.objects.values_list("version", flat=True)) == {filterset.data_version}
+
+
+def test_facets_show_their_largest_values_unless_expanded(demo):
+    facets = {facet.name: facet for facet in facet_counts(search("state=MEX"), limit=2)}
+    assert len(facets["recommending_state"].values) == 2
+    assert facets["recommending_state"].more > 0
+    assert facets["state"].values[0].value == "MEX"  # the selected value always shows
+
+    expanded = {facet.name: facet for facet in facet_counts(search(""), limit=2, expanded={"recommending_state"})}
+    everything = {facet.name: facet for facet in facet_counts(search(""), limit=1000)}
+    assert expanded["recommending_state"].values == everything["recommending_state"].values
+    assert expanded["recommending_state"].more == 0
+    assert len(expanded["state"].values) == 2
