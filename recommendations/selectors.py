@@ -7,6 +7,7 @@ selectors; nothing unpublished is reachable from these.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import json
@@ -24,7 +25,16 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 
 from recommendations.filters import RecommendationFilterSet
-from recommendations.models import FacetCount, Recommendation, Responsibility, Review, StatusChange
+from recommendations.models import (
+    FacetCount,
+    ImplementationStatus,
+    Recommendation,
+    Responsibility,
+    ResponsibilityRole,
+    Review,
+    StatusChange,
+    StatusSource,
+)
 from recommendations.vocabulary import data_version
 from stakeholders.models import Organisation, OrganisationKind
 
@@ -348,19 +358,19 @@ def recommendation_with_related(
     key = f"recommendation:{data_version() if version is None else version}:{code}" if seconds > 0 else None
     found = cache.get(key) if key else None
     if found is None:
-        rec, moved = recommendation_by_code(code)
+        rec, moved = recommendation_by_code(code, prefetch=False)
         found = (rec, moved, related_recommendations(rec) if rec is not None and not moved else [])
         if key:
             cache.set(key, found, seconds)
     return found
 
 
-def recommendation_by_code(code) -> tuple[Recommendation | None, bool]:
-    """The recommendation with this public code, or the one that absorbed it (moved=True)."""
-    base = (
-        public_recommendations()
-        .select_related("review__state", "review__mechanism")
-        .prefetch_related(
+def recommendation_by_code(code, prefetch: bool = True) -> tuple[Recommendation | None, bool]:
+    """The recommendation with this public code, or the one that absorbed it (moved=True);
+    with its relations prefetched unless `prefetch` is False (see `recommendation_relations`)."""
+    base = public_recommendations().select_related("review__state", "review__mechanism")
+    if prefetch:
+        base = base.prefetch_related(
             "recommending_states",
             "themes",
             "affected_groups",
@@ -369,11 +379,68 @@ def recommendation_by_code(code) -> tuple[Recommendation | None, bool]:
             Prefetch("responsibilities", queryset=Responsibility.objects.select_related("organisation")),
             Prefetch("status_changes", queryset=StatusChange.objects.order_by("effective_date", "id")),
         )
-    )
     rec = base.filter(code=code).first()
     if rec is not None:
         return rec, False
     return base.filter(former_codes__contains=[code]).first(), True
+
+
+RELATIONS_SQL = """
+SELECT
+  (SELECT coalesce(json_agg(s.name ORDER BY s.name), '[]')
+     FROM recommendations_recommendation_recommending_states m JOIN stakeholders_state s ON s.id = m.state_id
+    WHERE m.recommendation_id = %(id)s),
+  (SELECT coalesce(json_agg(json_build_object(
+            'slug', t.slug, 'vocabulary', t.vocabulary,
+            'label', CASE WHEN t.code <> '' THEN t.code || ' ' || t.name ELSE t.name END)
+          ORDER BY t.vocabulary, t.name), '[]')
+     FROM recommendations_recommendation_themes m JOIN recommendations_theme t ON t.id = m.theme_id
+    WHERE m.recommendation_id = %(id)s),
+  (SELECT coalesce(json_agg(json_build_object('slug', g.slug, 'name', g.name) ORDER BY g.name), '[]')
+     FROM recommendations_recommendation_affected_groups m
+     JOIN recommendations_affectedgroup g ON g.id = m.affectedgroup_id
+    WHERE m.recommendation_id = %(id)s),
+  (SELECT coalesce(json_agg(json_build_object('number', g.number, 'name', g.name) ORDER BY g.number), '[]')
+     FROM recommendations_recommendation_sdg_goals m JOIN recommendations_sdggoal g ON g.id = m.sdggoal_id
+    WHERE m.recommendation_id = %(id)s),
+  (SELECT coalesce(json_agg(json_build_object('number', t.number, 'title', t.title)
+          ORDER BY g.number, t.position), '[]')
+     FROM recommendations_recommendation_sdg_targets m JOIN recommendations_sdgtarget t ON t.id = m.sdgtarget_id
+     JOIN recommendations_sdggoal g ON g.id = t.goal_id
+    WHERE m.recommendation_id = %(id)s),
+  (SELECT coalesce(json_agg(json_build_object('name', o.name, 'role', r.role) ORDER BY r.role, o.name), '[]')
+     FROM recommendations_responsibility r JOIN stakeholders_organisation o ON o.id = r.organisation_id
+    WHERE r.recommendation_id = %(id)s),
+  (SELECT coalesce(json_agg(json_build_object('date', c.effective_date, 'status', c.status, 'source', c.source)
+            ORDER BY c.effective_date, c.id), '[]')
+     FROM recommendations_statuschange c WHERE c.recommendation_id = %(id)s)
+"""
+
+
+def recommendation_relations(rec: Recommendation) -> dict[str, list[dict]]:
+    """What the recommendation's page shows of its relations, as plain values, in one query
+    (the seven prefetches of `recommendation_by_code` cost ~6 ms of ORM work): recommending
+    State names; themes (slug, vocabulary, label); groups (slug, name); SDG goals (number,
+    name) and targets (number, title); responsibilities (name, role label); status changes
+    (date, status label, source label). Orders as the models' defaults."""
+    with connection.cursor() as cursor:
+        cursor.execute(RELATIONS_SQL, {"id": rec.pk})
+        states, themes, groups, goals, targets, responsibilities, changes = cursor.fetchone()
+    for row in responsibilities:
+        row["role"] = ResponsibilityRole(row["role"]).label
+    for row in changes:
+        row["date"] = datetime.date.fromisoformat(row["date"])
+        row["status_label"] = ImplementationStatus(row["status"]).label
+        row["source"] = StatusSource(row["source"]).label
+    return {
+        "recommending_states": states,
+        "themes": themes,
+        "groups": groups,
+        "sdg_goals": goals,
+        "sdg_targets": targets,
+        "responsibilities": responsibilities,
+        "status_changes": changes,
+    }
 
 
 RELATED_MIN_SIMILARITY = 0.3  # pg_trgm.similarity_threshold's default, which `%` used

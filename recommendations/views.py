@@ -28,6 +28,7 @@ from recommendations.selectors import (
     government_entities,
     recommendation_filterset,
     recommendation_page,
+    recommendation_relations,
     recommendation_with_related,
     result_count,
 )
@@ -117,11 +118,13 @@ def _detail_page(code) -> dict:
     elif moved:
         page = {"moved_to": str(rec.code)}
     else:
-        themes = list(rec.themes.all())
+        relations = recommendation_relations(rec)  # plain values, one query
+        themes = relations["themes"]
         context = {
             "rec": rec,
-            "uhri_themes": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UHRI],
-            "upr_info_issues": [theme for theme in themes if theme.vocabulary == ThemeVocabulary.UPR_INFO],
+            **relations,
+            "uhri_themes": [theme for theme in themes if theme["vocabulary"] == ThemeVocabulary.UHRI],
+            "upr_info_issues": [theme for theme in themes if theme["vocabulary"] == ThemeVocabulary.UPR_INFO],
             "related": related,
         }
         page = {
