@@ -2,6 +2,10 @@
 
 Each line names the event, the user, the organisation, the client address and the time,
 e.g. `login user=12 organisation=ministry-of-justice ip=203.0.113.7 at=2026-01-31T09:12:03Z`.
+An address typed in a failed sign-in appears in log lines only as `username_hash=` (a keyed
+hash: the same address always gives the same value, so attacks on one account can be traced,
+but a CSO member's address never reaches the operators' logs); the stored row keeps it, and
+the security log page shows it only to those allowed (stakeholders.selectors).
 The logger is `upr_portal.security` (configured in settings.LOGGING); each event is also a
 `SecurityEvent` row, which the secretariat reads in the portal.
 """
@@ -13,6 +17,7 @@ import logging
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from upr_portal.lib.client_ip import client_ip
 
@@ -35,10 +40,21 @@ def security_event(
         "at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     _record(event, user, organisation, fields, details)
+    if fields.get("username"):
+        fields = {key: value for key, value in fields.items() if key != "at"} | {
+            "username": None,
+            "username_hash": username_hash(str(fields["username"])),
+            "at": fields["at"],
+        }
     text = " ".join(f"{key}={_quote(value)}" for key, value in fields.items() if value not in (None, ""))
     logger.info(
         "%s %s", event, text, extra={"security_event": event, **{f"security_{k}": v for k, v in fields.items()}}
     )
+
+
+def username_hash(username: str) -> str:
+    """A keyed hash of a typed sign-in name, to trace attempts on one account in the logs."""
+    return salted_hmac("upr_portal.security.username", username.strip().lower()).hexdigest()[:16]
 
 
 def _quote(value: object) -> str:

@@ -110,13 +110,6 @@ def test_e_mails_sent_to_others_carry_no_secret(world, django_capture_on_commit_
         assert leaked(text, [m for markers in world.secrets.values() for m in markers]) == [], message.to
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known leak, reported: upr_portal.security logs the typed address of a failed sign-in "
-    "(`login_failed … username=<e-mail>`), so a CSO member's address reaches the operators' logs. "
-    "Fix: log a keyed hash of it; the address stays in the SecurityEvent row, which the security "
-    "log page filters.",
-)
 def test_logs_name_no_member_of_a_confidential_organisation(world, caplog):
     """A failed sign-in with a CSO member's address, a sign-in, a role change: the log lines
     (which operators read) carry user ids, not addresses."""

@@ -14,7 +14,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from stakeholders import accounts
-from stakeholders.security import security_event
+from stakeholders.models import SecurityEvent
+from stakeholders.security import security_event, username_hash
 from tests.pages import table
 from tests.stakeholders.conftest import LOGIN_URL, sign_in, without_csrf
 from tests.stakeholders.factories import UserFactory
@@ -352,8 +353,10 @@ def test_sign_in_failures_lockout_and_sign_out_are_logged(client, focal_point, l
     ]
     assert events[0].startswith(f"login user={user} organisation={justice} ip={VICTIM_IP} at=")
     assert events[1].startswith(f"logout user={user} organisation={justice} ip={VICTIM_IP} at=")
-    assert events[2].startswith(f"login_failed ip={ATTACKER_IP} username=focal@justice.example.org at=")
-    assert events[4].startswith(f"lockout ip={ATTACKER_IP} username=focal@justice.example.org at=")
+    hashed = username_hash("focal@justice.example.org")
+    assert events[2].startswith(f"login_failed ip={ATTACKER_IP} username_hash={hashed} at=")
+    assert events[4].startswith(f"lockout ip={ATTACKER_IP} username_hash={hashed} at=")
+    assert "focal@" not in caplog.text
     assert all(record.security_at.endswith("Z") for record in caplog.records if hasattr(record, "security_at"))
 
 
@@ -364,11 +367,21 @@ def test_the_security_logger_is_configured(settings):
 
 def test_a_typed_value_cannot_forge_log_fields(caplog):
     caplog.set_level(logging.INFO, logger="upr_portal.security")
-    security_event("login_failed", username='x@y.org ip=1.1.1.1\nlogin user="1"')
+    security_event("session_expired", reason='idle ip=1.1.1.1\nlogin user="1"')
 
     (event,) = _events(caplog)
     assert "\n" not in event
-    assert event.startswith('login_failed username="x@y.org ip=1.1.1.1\\nlogin user=\\"1\\"" at=')
+    assert event.startswith('session_expired reason="idle ip=1.1.1.1\\nlogin user=\\"1\\"" at=')
+
+
+def test_a_typed_address_is_logged_as_a_keyed_hash_and_stored_as_typed(caplog):
+    caplog.set_level(logging.INFO, logger="upr_portal.security")
+    security_event("login_failed", username="Activist@Rights.example.org")
+
+    (event,) = _events(caplog)
+    assert event.startswith(f"login_failed username_hash={username_hash('activist@rights.example.org')} at=")
+    assert len(username_hash("x")) == 16
+    assert SecurityEvent.objects.get().username == "Activist@Rights.example.org"
 
 
 def test_a_malformed_address_is_refused_before_any_attempt(client, caplog):
