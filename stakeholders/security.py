@@ -57,6 +57,11 @@ def username_hash(username: str) -> str:
     return salted_hmac("upr_portal.security.username", username.strip().lower()).hexdigest()[:16]
 
 
+def axes_client_str(username: str, ip_address: str, user_agent: str, path_info: str, request) -> str:
+    """How django-axes names a client in its own log lines: the address typed, hashed."""
+    return f"{{username_hash: {username_hash(username or '')}, ip_address: {ip_address}, path_info: {path_info}}}"
+
+
 def _quote(value: object) -> str:
     # Attempted usernames are typed by strangers: keep each event on one parseable line.
     text = str(value)

@@ -329,6 +329,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "stakeholders.backends.login_key"
+# axes names the client in its own WARNING lines: with the address hashed, as ours are.
+AXES_CLIENT_STR_CALLABLE = "stakeholders.security.axes_client_str"
 AXES_CLIENT_IP_CALLABLE = "upr_portal.lib.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "stakeholders/locked_out.html"
 AXES_RESET_ON_SUCCESS = True

@@ -391,3 +391,14 @@ def test_a_malformed_address_is_refused_before_any_attempt(client, caplog):
     assert "Enter a valid email address." in response.content.decode()
     assert _events(caplog) == []
     assert AccessAttempt.objects.count() == 0
+
+
+def test_django_axes_logs_the_typed_address_hashed_too(client, focal_point, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    sign_in(client, "focal@justice.example.org", password="guess", ip=ATTACKER_IP)
+    sign_in(client, "focal@justice.example.org", password="guess", ip=ATTACKER_IP)
+
+    axes_lines = [record.getMessage() for record in caplog.records if record.name.startswith("axes")]
+    assert any(username_hash("focal@justice.example.org") in line for line in axes_lines)
+    assert "focal@" not in caplog.text
