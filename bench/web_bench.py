@@ -442,17 +442,28 @@ def prewarm(server: Server, paths: list[str], workers: int) -> None:
     time.sleep(1)
 
 
-def phase(workers: int, paths: dict, duration: float, results: dict, suffix: str, *, full: bool) -> None:
-    """One data size. First with the public cache on and warm (every URL of a mix requested
-    once before it is measured): the floor, the list, the detail page (`full` only), the API
-    list. Then the same mixes on a server started with the cache off
-    (PUBLIC_CACHE_SECONDS=0): the uncached figures."""
-    scenarios = ("list", "detail", "api") if full else ("list", "api")
-    for cached in (True, False):
+def phase(
+    workers: int,
+    paths: dict,
+    duration: float,
+    results: dict,
+    suffix: str,
+    *,
+    full: bool,
+    only: tuple[str, ...] = ("list", "detail", "api"),
+    caches: tuple[bool, ...] = (False, True),
+) -> None:
+    """One data size. First on a server started with the public cache off
+    (PUBLIC_CACHE_SECONDS=0): the floor, the list, the detail page (`full` only), the API
+    list -- the figures the targets are judged on, since every request of the mix then does
+    its work. Then the same mixes with the cache on and warm (every URL of a mix requested
+    once before it is measured): what repeated URLs cost."""
+    scenarios = tuple(name for name in (("list", "detail", "api") if full else ("list", "api")) if name in only)
+    for index, cached in enumerate(caches):
         server = Server(workers, None if cached else {"PUBLIC_CACHE_SECONDS": "0"})
         try:
             warm_up(server, paths)
-            if cached:
+            if index == 0:
                 measure(server, f"health{suffix}", paths["health"], TARGETS["list"][0], duration, results)
             for name in scenarios:
                 if cached:
@@ -506,13 +517,23 @@ def verdicts(results: dict) -> list[str]:
 
 
 def main() -> None:
+    global BENCH_DB, REDIS_URL  # module settings, read by the helpers above; --database, --redis
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=300_000, help="recommendations after scaling (default 300,000)")
     parser.add_argument("--no-scale", action="store_true", help="measure the real data only")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per scenario (default 20)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
     parser.add_argument("--reuse-db", action="store_true", help="keep the database of the last run (no import)")
+    parser.add_argument("--database", default=BENCH_DB, help=f"scratch database (default {BENCH_DB})")
+    parser.add_argument("--redis", default=REDIS_URL, help=f"cache Redis, flushed (default {REDIS_URL})")
+    parser.add_argument("--scenarios", default="list,detail,api", help="which of list,detail,api (default all)")
+    parser.add_argument(
+        "--cache", choices=("both", "off", "warm"), default="both", help="off, warm or both (default: off, then warm)"
+    )
     args = parser.parse_args()
+    BENCH_DB, REDIS_URL = args.database, args.redis
+    only = tuple(args.scenarios.split(","))
+    caches = {"both": (False, True), "off": (False,), "warm": (True,)}[args.cache]
     missing = [path for path in [*CSV_FILES, DOCX_FILE] if not path.exists()]
     if missing:
         sys.exit(f"The shared UPR data is missing ({missing[0]}); this benchmark needs /work/shared/data/upr.")
@@ -531,7 +552,7 @@ def main() -> None:
     results["distinct_urls"] = {name: len(set(values)) for name, values in paths.items()}
     print(f"URL mixes: {results['distinct_urls']}; gunicorn with {args.workers} workers", flush=True)
     print(load.HEADER)
-    phase(args.workers, paths, args.duration, results, "", full=True)
+    phase(args.workers, paths, args.duration, results, "", full=True, only=only, caches=caches)
     if not args.no_scale:
         import scale_data
 
@@ -540,7 +561,7 @@ def main() -> None:
         results["recommendations_scaled"] = recommendation_count()
         print(f"{results['recommendations_scaled']:,} recommendations ({results['scale']['seconds']} s)", flush=True)
         print(load.HEADER)
-        phase(args.workers, paths, args.duration, results, " @scaled", full=False)
+        phase(args.workers, paths, args.duration, results, " @scaled", full=False, only=only, caches=caches)
     print()
     print(load.HEADER)
     for name, row in results.items():

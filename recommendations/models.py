@@ -382,20 +382,29 @@ class DataVersion(models.Model):
 
 
 class FacetCount(models.Model):
-    """The facet counts over every recommendation for one data version (`selectors._facet_rows`
-    writes them on the first list request of a version and deletes older versions'): the
-    unfiltered list and a list filtered by one facet read them instead of counting the table."""
+    """The facet counts of one data version (`selectors._facet_rows` writes them on the first
+    list request of a version and deletes older versions'): over every recommendation
+    (`filter_facet` ""), and over those with one value of a facet of few values
+    (`selectors.PAIRED_FACETS`: position, cycle…). Lists filtered by nothing or by one facet
+    read them instead of counting the table."""
 
     version = models.BigIntegerField()
+    filter_facet = models.CharField(max_length=40, default="", blank=True)
+    filter_value = models.TextField(default="", blank=True)
     facet = models.CharField(max_length=40)
     value = models.TextField()
     count = models.IntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["version", "facet", "value"], name="facet_count_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "filter_facet", "filter_value", "facet", "value"], name="facet_count_unique_pair"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.facet}={self.value}: {self.count}"
+        where = f" where {self.filter_facet}={self.filter_value}" if self.filter_facet else ""
+        return f"{self.facet}={self.value}{where}: {self.count}"
 
 
 class StatusSource(models.TextChoices):

@@ -194,30 +194,45 @@ def _facet_rows(filterset: RecommendationFilterSet, summary: bool = True) -> lis
     itself filtered counts from (the search or facet filters run once, not once per facet);
     a filtered facet counts from its own subquery without its filter.
 
-    The counts over every row (the unfiltered list, and the filtered facet's own counts when
-    it is the only filter) come from `FacetCount`, the counts of this data version, which
-    the same statement writes when they are missing (the first list request of a version
-    pays for them: ~0.2 s at 33k rows). `summary=False`: count them here instead.
+    Counts that need no search or second filter come from `FacetCount`, the counts of this
+    data version, which the same statement writes when they are missing (the first list
+    request of a version pays for them: ~0.5 s at 33k rows): those of the unfiltered list,
+    the filtered facet's own counts when it is the only filter, and every count when that
+    facet is one of `PAIRED_FACETS` (the largest filtered sets: `position=supported` is
+    two thirds of the table). `summary=False`: count them here instead.
     """
     active = filterset.active_filters()
     names = RecommendationFilterSet.FACETS
     alone = next(iter(active)) if len(active) == 1 and next(iter(active)) in names else None
-    from_summary = set() if not summary else set(names) if not active else {alone} if alone else set()
+    paired = summary and alone in PAIRED_FACETS
+    from_summary = set() if not summary else set(names) if not active or paired else {alone} if alone else set()
     ctes, params, parts = [], [], []
     if from_summary:
         sql, sql_params = _summary_sql(filterset)
         ctes.append(sql)
         params += sql_params
-    if active:
+    if active and not paired:
         columns = [filterset.filters[name].field_name for name in names]
         inner, inner_params = filterset.filtered_except(None).order_by().values_list(*columns).query.sql_with_params()
         aliases = ", ".join(f"c{i}" for i in range(len(names)))
         # `inner` is SQL compiled by Django with its values as parameters: no user text in it.
         ctes.append(f"facet_base({aliases}) AS MATERIALIZED ({inner})")
         params += inner_params
+    if paired:  # a facet of one value per row: the rows of its values are disjoint, so counts add up
+        values = sorted(_selected(filterset, alone))
+        parts.append(
+            "SELECT facet, value, sum(count) FROM facet_summary WHERE filter_facet = %s AND filter_value = ANY(%s) "
+            "GROUP BY facet, value"
+        )
+        params += [alone, values]
     for i, name in enumerate(names):
+        if paired and name != alone:
+            continue
         if name in from_summary:
-            sql, sql_params = "SELECT facet, value, count FROM facet_summary WHERE facet = %s", [name]
+            sql, sql_params = (
+                "SELECT facet, value, count FROM facet_summary WHERE filter_facet = '' AND facet = %s",
+                [name],
+            )
         elif active and name not in active:
             inner, inner_params = f"SELECT c{i} FROM facet_base", []  # noqa: S608 - constant
             sql, sql_params = _facet_sql(filterset, name, inner, inner_params)
@@ -238,17 +253,26 @@ def _facet_rows(filterset: RecommendationFilterSet, summary: bool = True) -> lis
     return rows
 
 
+# Facets with few values and one value per row whose filtered counts are kept in `FacetCount`.
+PAIRED_FACETS = ("mechanism", "cycle", "position", "status", "action_category", "requires_legislation")
+
+
 def _summary_sql(filterset: RecommendationFilterSet) -> tuple[str, list]:
-    """CTEs: `facet_summary` (facet, value, count) over every row for this data version,
-    inserted if missing (older versions' rows deleted then)."""
+    """CTEs: `facet_summary` (filter_facet, filter_value, facet, value, count) of this data
+    version, written if missing (older versions' rows deleted then): the counts over every
+    row, and those within the values of the only active filter if it is a paired one."""
     sql, params = _summary_sql_template()
-    version = filterset.data_version
-    return sql, [version, *params, version, version, version, version]
+    version, active = filterset.data_version, filterset.active_filters()
+    alone = next(iter(active)) if len(active) == 1 and next(iter(active)) in PAIRED_FACETS else ""
+    values = sorted(_selected(filterset, alone)) if alone else []
+    return sql, [version, *params, version, version, version, version, alone, values]
 
 
 @functools.cache
 def _summary_sql_template() -> tuple[str, tuple]:
-    """The SQL of `_summary_sql`, the same for every request (compiled once per process)."""
+    """The SQL of `_summary_sql`, the same for every request (compiled once per process):
+    every facet's counts over all rows, then, per facet, its counts within each value of
+    each of `PAIRED_FACETS` (one scan per facet, a grouping set per paired facet)."""
     parts, params = [], []
     filters = RecommendationFilterSet.base_filters
     for name in RecommendationFilterSet.FACETS:
@@ -256,18 +280,35 @@ def _summary_sql_template() -> tuple[str, tuple]:
         query = public_recommendations().order_by().values_list(column).query
         array = getattr(filters[name], "array", False)
         sql, sql_params = _facet_sql_for(name, array, *query.sql_with_params())
-        parts.append(sql)
+        parts.append(f"SELECT '', '', t.* FROM ({sql}) AS t")  # noqa: S608 - compiled by Django
         params += sql_params
+    for name in RecommendationFilterSet.FACETS:
+        pairs = [filters[other].field_name for other in PAIRED_FACETS if other != name]
+        names = [other for other in PAIRED_FACETS if other != name]
+        query = public_recommendations().order_by().values_list(filters[name].field_name, *pairs).query
+        inner, inner_params = query.sql_with_params()
+        columns = ", ".join(f"p{i}" for i in range(len(pairs)))
+        source = "unnest(t.c)" if getattr(filters[name], "array", False) else "(SELECT t.c)"
+        which = " ".join(f"WHEN GROUPING(t.p{i}) = 0 THEN '{other}'" for i, other in enumerate(names))
+        value = " ".join(f"WHEN GROUPING(t.p{i}) = 0 THEN t.p{i}::text" for i in range(len(names)))
+        sets = ", ".join(f"(t.p{i}, g.v)" for i in range(len(names)))
+        parts.append(
+            f"SELECT * FROM (SELECT CASE {which} END AS ff, CASE {value} END AS fv, %s, g.v::text, count(*) "  # noqa: S608
+            f"FROM ({inner}) AS t(c, {columns}), LATERAL {source} AS g(v) WHERE g.v IS NOT NULL "
+            f"GROUP BY GROUPING SETS ({sets})) AS pairs WHERE pairs.fv IS NOT NULL"
+        )
+        params += [name, *inner_params]
     table = FacetCount._meta.db_table
     missing = f"NOT EXISTS (SELECT 1 FROM {table} WHERE version = %s)"  # noqa: S608 - a constant
     # Only Django-compiled SQL and constants are formatted in; values are parameters.
     sql = (
-        f"facet_summary_new AS (INSERT INTO {table} (version, facet, value, count) "  # noqa: S608
-        f"SELECT %s, t.f, t.v, t.n FROM ({' UNION ALL '.join(parts)}) AS t(f, v, n) WHERE {missing} "
-        "ON CONFLICT DO NOTHING RETURNING facet, value, count), "
+        f"facet_summary_new AS (INSERT INTO {table} (version, filter_facet, filter_value, facet, value, count) "  # noqa: S608
+        f"SELECT %s, t.ff, t.fv, t.f, t.v, t.n FROM ({' UNION ALL '.join(parts)}) AS t(ff, fv, f, v, n) "
+        f"WHERE {missing} ON CONFLICT DO NOTHING RETURNING filter_facet, filter_value, facet, value, count), "
         f"facet_summary_old AS (DELETE FROM {table} WHERE version < %s AND {missing}), "
-        "facet_summary AS (SELECT facet, value, count FROM facet_summary_new "
-        f"UNION ALL SELECT facet, value, count FROM {table} WHERE version = %s)"
+        "facet_summary AS (SELECT filter_facet, filter_value, facet, value, count FROM facet_summary_new "
+        f"UNION ALL SELECT filter_facet, filter_value, facet, value, count FROM {table} WHERE version = %s "
+        "AND (filter_facet = '' OR filter_facet = %s AND filter_value = ANY(%s)))"
     )
     return sql, tuple(params)
 
@@ -344,10 +385,9 @@ def _selected(filterset: RecommendationFilterSet, name: str) -> set[str]:
 # --- one recommendation ------------------------------------------------------------------------
 
 
-def recommendation_with_related(
-    code, version: int | None = None
-) -> tuple[Recommendation | None, bool, list[Recommendation]]:
-    """`recommendation_by_code` and, unless moved, its `related_recommendations`.
+def recommendation_with_related(code, version: int | None = None) -> tuple[Recommendation | None, bool, list[dict]]:
+    """`recommendation_by_code` (without prefetches) and, unless moved, its related
+    recommendations as `related_rows`.
 
     Cached per data version (`version` if read already) and code for
     `settings.PUBLIC_CACHE_SECONDS` (0: not cached): a hit costs one query (the data
@@ -359,7 +399,7 @@ def recommendation_with_related(
     found = cache.get(key) if key else None
     if found is None:
         rec, moved = recommendation_by_code(code, prefetch=False)
-        found = (rec, moved, related_recommendations(rec) if rec is not None and not moved else [])
+        found = (rec, moved, related_rows(rec) if rec is not None and not moved else [])
         if key:
             cache.set(key, found, seconds)
     return found
@@ -448,19 +488,28 @@ RELATED_MIN_SIMILARITY = 0.3  # pg_trgm.similarity_threshold's default, which `%
 
 def related_recommendations(rec: Recommendation, limit: int = 5) -> list[Recommendation]:
     """The same or a similar text addressed in other reviews (other cycles, mechanisms)."""
+    return list(_related(rec).select_related("review__state", "review__mechanism")[:limit])
+
+
+def related_rows(rec: Recommendation, limit: int = 5) -> list[dict]:
+    """`related_recommendations` as {code, text, acronym, cycle}: what the page shows of
+    them, without building model instances."""
+    fields = {"acronym": F("review__mechanism__acronym"), "cycle": F("review__cycle")}
+    return list(_related(rec).values("code", "text", **fields)[:limit])
+
+
+def _related(rec: Recommendation) -> QuerySet:
     # similarity() rather than the `%` operator: the same rows (pg_trgm's default threshold),
     # but `%` makes the planner estimate its selectivity by comparing the long text with
     # the column's statistics, which cost more (~10 ms) than running the query.
-    candidates = (
+    return (
         public_recommendations()
         .filter(f_state=rec.f_state)
         .exclude(review_id=rec.review_id)
         .annotate(similarity=TrigramSimilarity("text", rec.text))
         .filter(similarity__gte=RELATED_MIN_SIMILARITY)
-        .select_related("review__state", "review__mechanism")
         .order_by("-similarity", "id")
     )
-    return list(candidates[:limit])
 
 
 # --- reviews ---------------------------------------------------------------------------------

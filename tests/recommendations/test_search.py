@@ -224,7 +224,20 @@ def test_editing_relations_in_the_admin_way_reindexes(demo):
     assert count("theme=digital-rights-and-online-spaces&q=online") == 1
 
 
-@pytest.mark.parametrize("query", ["", "state=CHN", "theme=upr-info-torture-and-other-cid-treatment", "position=noted"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "state=CHN",
+        "theme=upr-info-torture-and-other-cid-treatment",
+        "position=noted",
+        "position=noted&position=supported",
+        "cycle=2",
+        "requires_legislation=false",
+        "mechanism=upr",
+        "status=not-reported",
+    ],
+)
 def test_counts_over_every_row_come_from_the_summary_of_the_data_version(demo, settings, query):
     settings.PUBLIC_CACHE_SECONDS = 0
     from recommendations.models import FacetCount
@@ -234,7 +247,9 @@ def test_counts_over_every_row_come_from_the_summary_of_the_data_version(demo, s
     assert sorted(_facet_rows(filterset)) == sorted(_facet_rows(filterset, summary=False))
     version = filterset.data_version
     assert set(FacetCount.objects.values_list("version", flat=True)) == {version}
-    assert FacetCount.objects.get(facet="state", value="CHN").count == count("state=CHN")
+    assert FacetCount.objects.get(filter_facet="", facet="state", value="CHN").count == count("state=CHN")
+    noted = FacetCount.objects.get(filter_facet="position", filter_value="noted", facet="state", value="CHN")
+    assert noted.count == count("position=noted&state=CHN")
 
 
 def test_the_summary_is_written_again_when_the_data_changes(demo, settings):
