@@ -141,6 +141,8 @@ class RecommendationPagination(Pagination):
     def django_paginator_class(self, queryset, page_size: int) -> DeferredJoinPaginator:
         paginator = DeferredJoinPaginator(queryset, page_size)
         filterset = self.filterset
+        if filterset is not None and filterset.is_valid():
+            paginator.filterset = filterset  # the count of a list filtered by one facet at most: `summary_count`
         if filterset is not None and filterset.is_valid() and settings.PUBLIC_CACHE_SECONDS > 0:
             paginator.count_key = count_cache_key(filterset)
             if filterset.active_filters().get("q"):

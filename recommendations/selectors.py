@@ -20,7 +20,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.http import QueryDict
 from django.utils.translation import gettext
 
@@ -106,10 +106,13 @@ class DeferredJoinPaginator(Paginator):
 
     cache_prefix = ""
     count_key = ""  # with a key, the count is cached under it
+    filterset: RecommendationFilterSet | None = None  # with one, the count may come from `summary_count`
 
     @cached_property
     def count(self) -> int:
         found = cache.get(self.count_key) if self.count_key else None
+        if found is None and self.filterset is not None:
+            found = summary_count(self.filterset)
         if found is None:
             found = super().count
             if self.count_key:
@@ -136,6 +139,29 @@ class DeferredJoinPaginator(Paginator):
             rows = list(rows)
             cache.set(key, [rec.pk for rec in rows], settings.PUBLIC_CACHE_SECONDS)
         return self._get_page(rows, number, self)
+
+
+def summary_count(filterset: RecommendationFilterSet) -> int | None:
+    """The number of results read from this data version's `FacetCount` rows (one small
+    query instead of a COUNT over up to every row), for the unfiltered list and a list
+    filtered by one facet (several values: only if the facet has one value per row, so that
+    their counts add up). None otherwise, or when the counts are not written yet."""
+    if not filterset.is_valid():
+        return None
+    active = filterset.active_filters()
+    if not active:
+        facet, values = "state", None
+    elif len(active) == 1 and next(iter(active)) in RecommendationFilterSet.FACETS:
+        facet = next(iter(active))
+        values = sorted(_selected(filterset, facet))
+        if len(values) > 1 and getattr(filterset.filters[facet], "array", False):
+            return None
+    else:
+        return None
+    rows = FacetCount.objects.filter(version=filterset.data_version, filter_facet="", facet=facet)
+    if values is not None:
+        rows = rows.filter(value__in=values)
+    return rows.aggregate(total=Sum("count"))["total"]
 
 
 SINGLE_VALUED_FACETS = ("mechanism", "state", "position", "status", "requires_legislation")  # one per row

@@ -138,6 +138,32 @@ class RecommendationSerializer(serializers.ModelSerializer):
         names = self.labels("themes")
         return [{"slug": slug, "name": names.get(slug, slug)} for slug in rec.f_themes]
 
+    def to_representation(self, rec: Recommendation) -> dict:
+        """The list's rows, built directly: the same values as the declared fields (which
+        document them and serve the detail serializer), at a tenth of the cost (~4 ms for
+        50 rows through the fields)."""
+        if type(self) is not RecommendationSerializer:
+            return super().to_representation(rec)
+        review = rec.review
+        return {
+            "code": str(rec.code),
+            "url": self.fields["url"].to_representation(rec),
+            "text": rec.text,
+            "state": rec.f_state,
+            "state_name": review.state.name,
+            "mechanism": rec.f_mechanism,
+            "cycle": rec.f_cycle,
+            "session": rec.f_session,
+            "date": rec.f_date.isoformat() if rec.f_date else None,
+            "paragraph": rec.paragraph,
+            "recommending_states": [str(iso3) for iso3 in rec.f_recommending],
+            "position": rec.position,
+            "status": rec.status,
+            "status_date": rec.status_date.isoformat() if rec.status_date else None,
+            "themes": self.get_themes(rec),
+            "document_symbols": [str(symbol) for symbol in review.document_symbols],
+        }
+
 
 class ResponsibilitySerializer(serializers.Serializer):
     name = serializers.CharField(source="organisation.name")

@@ -521,3 +521,26 @@ def test_api_conforms_to_its_schema(api_schema, path):
         case.call_and_validate(checks=CHECKS)
 
     check()
+
+
+def test_the_list_count_of_one_facet_comes_from_the_facet_summary(client, settings):
+    from django.http import QueryDict
+
+    from recommendations.selectors import facet_counts, recommendation_filterset, summary_count
+
+    def filtered(query: str):
+        filterset = recommendation_filterset(QueryDict(query))
+        assert filterset.is_valid()
+        return filterset
+
+    settings.PUBLIC_CACHE_SECONDS = 0
+    assert summary_count(filtered("")) is None  # not written yet
+    facet_counts(filtered(""))  # the first list request of the version writes it
+
+    for query in ("", "state=MEX", "position=noted&position=supported", "cycle=2", "requires_legislation=false"):
+        expected = filtered(query).qs.count()
+        assert summary_count(filtered(query)) == expected
+        assert client.get(f"{API}recommendations/?{query}").json()["count"] == expected
+    assert summary_count(filtered("state=MEX&position=noted")) is None
+    assert summary_count(filtered("q=torture")) is None
+    assert summary_count(filtered("requires_legislation=true")) is None  # no such row: a COUNT says 0
