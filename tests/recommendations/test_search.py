@@ -282,3 +282,22 @@ def test_facets_show_their_largest_values_unless_expanded(demo):
     assert expanded["recommending_state"].values == everything["recommending_state"].values
     assert expanded["recommending_state"].more == 0
     assert len(expanded["state"].values) == 2
+
+
+def test_related_rows_are_the_related_recommendations(demo):
+    from recommendations.selectors import related_recommendations, related_rows
+
+    checked = 0
+    for rec in Recommendation.objects.filter(f_state="CHN").select_related("review__mechanism")[:60]:
+        expected = [
+            {
+                "code": other.code,
+                "text": other.text,
+                "acronym": other.review.mechanism.acronym,
+                "cycle": other.review.cycle,
+            }
+            for other in related_recommendations(rec)
+        ]
+        assert related_rows(rec) == expected
+        checked += bool(expected)
+    assert checked > 5
