@@ -8,9 +8,11 @@ touched, and signals call it when the admin edits a recommendation's relations.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 
 # Aggregates per recommendation, computed for the ids in `targets` only.
 REINDEX_SQL = """
@@ -88,6 +90,8 @@ LEFT JOIN institutions ON institutions.id = targets.id
 WHERE rec.id = targets.id
 """
 
+logger = logging.getLogger(__name__)
+
 
 BUMP_VERSION_SQL = """
 INSERT INTO recommendations_dataversion (id, version) VALUES (1, 1)
@@ -106,7 +110,7 @@ def reindex(ids: Iterable[int] | None = None) -> int:
             return 0
         cursor.execute(REINDEX_SQL, {"ids": ids})
         count = cursor.rowcount
-        cursor.execute(BUMP_VERSION_SQL)
+    bump_version()
     return count
 
 
@@ -117,8 +121,21 @@ INDEX_COLUMNS = (
 
 
 def bump_version() -> None:
+    """A new data version: caches keyed on the old one go stale. Once committed, its facet
+    summary is written in the background (settings.FACET_SUMMARY_IN_BACKGROUND)."""
     with connection.cursor() as cursor:
         cursor.execute(BUMP_VERSION_SQL)
+    if settings.FACET_SUMMARY_IN_BACKGROUND:
+        transaction.on_commit(_schedule_facet_summary)
+
+
+def _schedule_facet_summary() -> None:
+    from recommendations.tasks import facet_summary_refresh
+
+    try:
+        facet_summary_refresh.delay()
+    except Exception as exc:  # the broker is down: the first list request will count instead
+        logger.warning("facet summary not scheduled: %s", exc)
 
 
 class IndexBuilder:

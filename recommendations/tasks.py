@@ -8,6 +8,7 @@ from celery import shared_task
 
 from recommendations.jobs import RunBusy, import_run_execute
 from recommendations.models import ImportRun
+from recommendations.selectors import facet_summary_write
 
 logger = logging.getLogger(__name__)
 
@@ -26,3 +27,9 @@ def run_import(self, run_id: int) -> None:
         import_run_execute(run=run)
     except RunBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
+
+
+@shared_task(acks_late=True)
+def facet_summary_refresh() -> None:
+    """Count the facets of the data version just committed (idempotent: a no-op when done)."""
+    facet_summary_write()

@@ -143,6 +143,9 @@ else:
 # Public data derived per request (facet counts per filters, a recommendation with its
 # related ones), cached under the data version that every reindex bumps; 0 disables.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "3600"))
+# After every data change a background job writes the new version's facet counts, so that
+# no visitor's list request pays for them (recommendations.indexing.bump_version).
+FACET_SUMMARY_IN_BACKGROUND = env_bool("FACET_SUMMARY_IN_BACKGROUND", True)
 
 # Sessions live in the database so that losing Redis never logs everybody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
