@@ -4,14 +4,25 @@ from csp.constants import NONCE
 from csp.decorators import csp_update
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from recommendations import api
 from upr_portal.lib.api import not_found
 
 app_name = "api"
 
+
+
+class ApiRootView(APIRootView):
+    """The API's index of its endpoints: public, as everything it lists (the default
+    permission of REST_FRAMEWORK denies anonymous clients)."""
+
+    permission_classes = [AllowAny]
+
+
 router = DefaultRouter()
+router.APIRootView = ApiRootView
 router.include_format_suffixes = False
 router.register("recommendations", api.RecommendationViewSet, basename="recommendation")
 router.register("states", api.StateViewSet, basename="state")

@@ -138,7 +138,7 @@ def test_root_redirects_to_the_visitors_language(client):
 def test_machine_and_staff_addresses_stay_unprefixed(client):
     assert client.get("/health/").status_code == 200
     assert client.get("/en/health/").status_code == 404
-    assert client.get("/admin/login/").status_code == 200
+    assert client.get("/admin/login/")["Location"] == "/en/accounts/login/?next=/admin/"
 
 
 def test_chosen_language_is_remembered_in_the_cookie(client):

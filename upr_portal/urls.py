@@ -7,6 +7,7 @@ from upr_portal import views
 # Machine and staff endpoints, and the API, keep one address whatever the visitor's language.
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("admin/login/", views.admin_login),  # signing in to the admin is the portal's sign-in
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("stakeholders.api_urls")),  # before the open-data API's catch-all 404

@@ -1,3 +1,5 @@
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -29,3 +31,14 @@ def health(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in is the portal's: one form, with its second factor and lockout.
+
+    A signed-in user who is not staff still gets the admin's own page (which says so),
+    since the portal's form would send it straight back here.
+    """
+    if request.user.is_authenticated:
+        return admin.site.login(request)
+    return redirect_to_login(request.GET.get("next") or "/admin/")

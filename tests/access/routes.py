@@ -116,7 +116,12 @@ def admin_model(label: str, *, add: bool = True, change: bool = True, delete: bo
 
 ADMIN = {
     "admin/": Row(url=lambda world: "/admin/", get=admin_only(200, 200)),
-    "admin/login/": Row(url=lambda world: "/admin/login/", get=admin_only(302, 302, others=200)),
+    # Anonymous visitors go to the portal's sign-in (second factor, lockout); signed-in
+    # users who are not staff see the admin's own page, which says they may not enter.
+    "admin/login/": Row(
+        url=lambda world: "/admin/login/",
+        get=lambda persona: 302 if persona.anonymous else admin_only(302, 302, others=200)(persona),
+    ),
     "admin/logout/": Row(url=lambda world: "/admin/logout/", get=admin_only(405, 405)),
     "admin/password_change/": Row(url=lambda world: "/admin/password_change/", get=admin_only(200, 200)),
     "admin/password_change/done/": Row(url=lambda world: "/admin/password_change/done/", get=admin_only(200, 200)),
@@ -190,9 +195,7 @@ def api(path: Callable | str) -> Row:
 
 
 API = {
-    # The API's index of endpoints asks for a signed-in user (the deny-by-default permission of
-    # REST_FRAMEWORK), though everything it lists is public: anonymous clients get 401.
-    "api/v1/": Row(url=lambda world: "/api/v1/", get=signed_in(200, anonymous=401), post=signed_in(405, anonymous=401)),
+    "api/v1/": api("/api/v1/"),
     "api/v1/schema/": api("/api/v1/schema/"),
     "api/v1/docs/": api("/api/v1/docs/"),
     "api/v1/redoc/": api("/api/v1/redoc/"),
