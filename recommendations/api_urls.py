@@ -13,7 +13,6 @@ from upr_portal.lib.api import not_found
 app_name = "api"
 
 
-
 class ApiRootView(APIRootView):
     """The API's index of its endpoints: public, as everything it lists (the default
     permission of REST_FRAMEWORK denies anonymous clients)."""
