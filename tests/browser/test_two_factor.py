@@ -21,11 +21,6 @@ except ImportError:  # the `browser` fixture skips (fails with CI=true)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def officer(transactional_db):
     secretariat = OrganisationFactory(slug="nmrf", name="NMRF Secretariat", kind=OrganisationKind.SECRETARIAT)

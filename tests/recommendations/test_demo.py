@@ -7,11 +7,6 @@ from recommendations.demo import assign_demo_responsibilities
 from recommendations.models import Recommendation, Responsibility
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def assigned(slug: str, role: str) -> set[int]:
     return set(
         Responsibility.objects.filter(organisation__slug=slug, role=role).values_list("recommendation_id", flat=True)

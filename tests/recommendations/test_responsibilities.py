@@ -32,11 +32,6 @@ pytestmark = pytest.mark.django_db
 # --- Personas and data -------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def demo(db):
     recommendations_import(path=DATA / "upr_info" / "upr_info_sample_5_states.csv")

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from axes.utils import reset as axes_reset
+from django.test import RequestFactory
 
 from stakeholders.models import MembershipRole, OrganisationKind
 from tests.stakeholders.factories import PASSWORD, MembershipFactory, OrganisationFactory
@@ -15,9 +16,8 @@ CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 @pytest.fixture(autouse=True)
-def _accounts(settings, db):
-    """A fast password hasher, and no lockout state left over from another test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _accounts(db):
+    """No lockout state left over from another test."""
     axes_reset()
     yield
     axes_reset()
@@ -59,3 +59,43 @@ def sign_in(client, email: str, password: str = PASSWORD, ip: str = "203.0.113.5
 
 def without_csrf(content: bytes) -> bytes:
     return CSRF_TOKEN.sub(b'name="csrfmiddlewaretoken" value=""', content)
+
+
+@pytest.fixture
+def secretariat(db):
+    return OrganisationFactory(slug="nmrf-secretariat", name="NMRF Secretariat", kind=OrganisationKind.SECRETARIAT)
+
+
+@pytest.fixture
+def officer(secretariat):
+    """A secretariat officer (contributor)."""
+    return MembershipFactory(
+        user__email="officer@nmrf.example.org", organisation=secretariat, role=MembershipRole.CONTRIBUTOR
+    ).user
+
+
+@pytest.fixture
+def manager(justice):
+    """The Ministry of Justice's manager."""
+    return MembershipFactory(
+        user__email="manager@justice.example.org",
+        user__first_name="Grace",
+        user__last_name="Eze",
+        organisation=justice,
+        role=MembershipRole.MANAGER,
+    ).user
+
+
+@pytest.fixture
+def cso(db):
+    return OrganisationFactory(slug="rights-watch", name="Rights Watch Nigeria", kind=OrganisationKind.CSO)
+
+
+@pytest.fixture
+def post_request(rf: RequestFactory):
+    def make(user):
+        request = rf.post("/en/", REMOTE_ADDR="203.0.113.9")
+        request.user = user
+        return request
+
+    return make

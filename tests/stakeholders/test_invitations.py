@@ -10,59 +10,18 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import RequestFactory
 from django.utils import timezone
 
 from stakeholders import services
-from stakeholders.models import Invitation, Membership, MembershipRole, OrganisationKind, SecurityEvent
+from stakeholders.models import Invitation, Membership, MembershipRole, SecurityEvent
 from tests.pages import table
 from tests.stakeholders.conftest import without_csrf
-from tests.stakeholders.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+from tests.stakeholders.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a long and unusual passphrase 42"
 LINK = re.compile(r"http://testserver/en/accounts/invitation/([A-Za-z0-9_-]{43})/")
-
-
-@pytest.fixture
-def secretariat(db):
-    return OrganisationFactory(slug="nmrf-secretariat", name="NMRF Secretariat", kind=OrganisationKind.SECRETARIAT)
-
-
-@pytest.fixture
-def officer(secretariat):
-    """A secretariat officer (contributor)."""
-    return MembershipFactory(
-        user__email="officer@nmrf.example.org", organisation=secretariat, role=MembershipRole.CONTRIBUTOR
-    ).user
-
-
-@pytest.fixture
-def manager(justice):
-    """The Ministry of Justice's manager."""
-    return MembershipFactory(
-        user__email="manager@justice.example.org",
-        user__first_name="Grace",
-        user__last_name="Eze",
-        organisation=justice,
-        role=MembershipRole.MANAGER,
-    ).user
-
-
-@pytest.fixture
-def cso(db):
-    return OrganisationFactory(slug="rights-watch", name="Rights Watch Nigeria", kind=OrganisationKind.CSO)
-
-
-@pytest.fixture
-def post_request(rf: RequestFactory):
-    def make(user):
-        request = rf.post("/en/", REMOTE_ADDR="203.0.113.9")
-        request.user = user
-        return request
-
-    return make
 
 
 def invite(client, organisation, email, role="contributor"):

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import RequestFactory
 from django.utils import timezone
 
 from stakeholders import services
@@ -20,44 +19,6 @@ pytestmark = pytest.mark.django_db
 MEMBERS_URL = "/en/workspace/organisations/ministry-of-justice/members/"
 ROLE_URL = "/en/workspace/organisations/ministry-of-justice/members/role/"
 DEACTIVATE_URL = "/en/workspace/organisations/ministry-of-justice/members/deactivate/"
-
-
-@pytest.fixture
-def secretariat(db):
-    return OrganisationFactory(slug="nmrf-secretariat", name="NMRF Secretariat", kind=OrganisationKind.SECRETARIAT)
-
-
-@pytest.fixture
-def officer(secretariat):
-    return MembershipFactory(
-        user__email="officer@nmrf.example.org", organisation=secretariat, role=MembershipRole.CONTRIBUTOR
-    ).user
-
-
-@pytest.fixture
-def manager(justice):
-    return MembershipFactory(
-        user__email="manager@justice.example.org",
-        user__first_name="Grace",
-        user__last_name="Eze",
-        organisation=justice,
-        role=MembershipRole.MANAGER,
-    ).user
-
-
-@pytest.fixture
-def cso(db):
-    return OrganisationFactory(slug="rights-watch", name="Rights Watch Nigeria", kind=OrganisationKind.CSO)
-
-
-@pytest.fixture
-def by_request(rf: RequestFactory):
-    def make(user):
-        request = rf.post("/en/", REMOTE_ADDR="203.0.113.9")
-        request.user = user
-        return request
-
-    return make
 
 
 def membership(user, organisation) -> Membership:
@@ -239,14 +200,14 @@ def test_a_member_of_another_organisation_cannot_be_changed_through_ones_own(cli
     assert (other.role, other.is_active) == ("viewer", True)
 
 
-def test_a_contributor_may_not_change_roles(client, manager, focal_point, justice, by_request):
+def test_a_contributor_may_not_change_roles(client, manager, focal_point, justice, post_request):
     client.force_login(focal_point)
     own = membership(focal_point, justice)
 
     assert client.post(ROLE_URL, {"membership": own.pk, "role": "manager"}).status_code == 403
     assert client.post(DEACTIVATE_URL, {"membership": membership(manager, justice).pk}).status_code == 403
     with pytest.raises(PermissionDenied):
-        services.member_change_role(membership=own, role="manager", by=focal_point, request=by_request(focal_point))
+        services.member_change_role(membership=own, role="manager", by=focal_point, request=post_request(focal_point))
     assert membership(focal_point, justice).role == "contributor"
 
 
@@ -259,7 +220,7 @@ def test_a_bad_role_or_id_is_a_bad_request(client, manager, justice):
     assert client.get(ROLE_URL).status_code == 405
 
 
-def test_the_last_manager_cannot_be_demoted_or_removed(client, manager, focal_point, justice, by_request):
+def test_the_last_manager_cannot_be_demoted_or_removed(client, manager, focal_point, justice, post_request):
     client.force_login(manager)
     own = membership(manager, justice)
 
@@ -272,13 +233,13 @@ def test_the_last_manager_cannot_be_demoted_or_removed(client, manager, focal_po
     own.refresh_from_db()
     assert (own.role, own.is_active) == ("manager", True)
     with pytest.raises(ValidationError):
-        services.member_deactivate(membership=own, by=manager, request=by_request(manager))
+        services.member_deactivate(membership=own, by=manager, request=post_request(manager))
 
 
-def test_the_secretariat_cannot_demote_a_ministrys_last_manager_either(officer, manager, justice, by_request):
+def test_the_secretariat_cannot_demote_a_ministrys_last_manager_either(officer, manager, justice, post_request):
     with pytest.raises(ValidationError):
         services.member_change_role(
-            membership=membership(manager, justice), role="viewer", by=officer, request=by_request(officer)
+            membership=membership(manager, justice), role="viewer", by=officer, request=post_request(officer)
         )
 
 
@@ -294,11 +255,11 @@ def test_with_another_manager_a_manager_may_step_down(client, manager, focal_poi
     assert "Change role" not in client.get(MEMBERS_URL).content.decode()
 
 
-def test_an_inactive_manager_does_not_count_as_the_other_manager(manager, focal_point, justice, by_request):
+def test_an_inactive_manager_does_not_count_as_the_other_manager(manager, focal_point, justice, post_request):
     MembershipFactory(organisation=justice, role=MembershipRole.MANAGER, user__is_active=False)
 
     with pytest.raises(ValidationError):
-        services.member_deactivate(membership=membership(manager, justice), by=manager, request=by_request(manager))
+        services.member_deactivate(membership=membership(manager, justice), by=manager, request=post_request(manager))
 
 
 # --- Removing members -----------------------------------------------------------------------------

@@ -5,11 +5,6 @@ import pytest
 from tests.stakeholders.factories import PASSWORD, UserFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.django_db
 def test_an_anonymous_visitor_of_the_admin_is_sent_to_the_portals_sign_in_and_back(client):
     UserFactory(email="staff@example.org", is_staff=True, is_superuser=True)
