@@ -33,7 +33,7 @@ class MembershipMiddleware:
             else:
                 accounts.session_touch(request)
                 request.memberships = list(
-                    Membership.objects.active().filter(user=request.user).select_related("organisation")
+                    Membership.objects.active().filter(user=request.user).select_related("organisation__represents")
                 )
                 request.membership = accounts.acting_membership(request, request.memberships)
                 set_acting_membership(request.user, request.membership)

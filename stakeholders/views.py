@@ -8,13 +8,13 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from stakeholders import accounts, services
 from stakeholders.forms import InvitationAcceptForm, InvitationForm, InvitationRevokeForm, MemberForm, MemberRoleForm
-from stakeholders.models import Invitation, Membership, MembershipRole, Organisation
+from stakeholders.models import Invitation, Membership, MembershipRole, Organisation, OrganisationKind
 from stakeholders.permissions import can
 
 
@@ -28,8 +28,23 @@ def workspace(request: HttpRequest) -> HttpResponse:
         "memberships": request.memberships,
         "members_url": members_url,
         "may_list_organisations": can(request.user, "stakeholders.list_organisations"),
+        "shortcuts": _shortcuts(acting),
     }
     return render(request, "stakeholders/workspace.html", context)
+
+
+def _shortcuts(organisation: Organisation | None) -> list[tuple[str, str]]:
+    """What an organisation of this kind follows, as (label, URL of the public list)."""
+    if organisation is None:
+        return []
+    base = reverse("recommendations:list")
+    if organisation.kind == OrganisationKind.EMBASSY and organisation.represents_id:
+        state = organisation.represents
+        label = _("Recommendations made by %(state)s") % {"state": state.name}
+        return [(label, f"{base}?{urlencode({'recommending_state': state.iso3})}")]
+    if organisation.kind == OrganisationKind.PARLIAMENT:
+        return [(_("Recommendations that require legislation"), f"{base}?requires_legislation=true")]
+    return []
 
 
 @require_POST

@@ -14,11 +14,11 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from stakeholders import accounts
-from stakeholders.models import SecurityEvent
+from stakeholders.models import SecurityEvent, State
 from stakeholders.security import security_event, username_hash
 from tests.pages import table
 from tests.stakeholders.conftest import LOGIN_URL, sign_in, without_csrf
-from tests.stakeholders.factories import UserFactory
+from tests.stakeholders.factories import MembershipFactory, OrganisationFactory, UserFactory
 from upr_portal.lib.client_ip import client_ip
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +123,32 @@ def test_the_workspace_lists_the_users_organisations_and_roles(client, focal_poi
 
     assert response.status_code == 200
     assert table(response, "Your organisations") == [["Ministry of Justice", "Government entity", "Contributor", "yes"]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "represents", "link"),
+    [
+        ("embassy", "BRA", ("Recommendations made by Brazil", "/en/recommendations/?recommending_state=BRA")),
+        (
+            "parliament",
+            None,
+            ("Recommendations that require legislation", "/en/recommendations/?requires_legislation=true"),
+        ),
+    ],
+)
+def test_the_workspace_links_to_what_the_organisation_follows(client, kind, represents, link):
+    organisation = OrganisationFactory(kind=kind, represents=State.objects.get(iso3=represents) if represents else None)
+    client.force_login(MembershipFactory(organisation=organisation).user)
+
+    html = client.get(WORKSPACE_URL).content.decode()
+
+    assert f'<p><a href="{link[1].replace("&", "&amp;")}">{link[0]}</a></p>' in html
+
+
+def test_a_ministry_has_no_such_shortcut(client, focal_point):
+    client.force_login(focal_point)
+
+    assert "Recommendations made by" not in client.get(WORKSPACE_URL).content.decode()
 
 
 # --- Lockout ------------------------------------------------------------------------------------
