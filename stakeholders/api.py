@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -125,7 +126,10 @@ def token_create(request: Request) -> Response:
         if not two_factor.code_check(request, user=user, device=device, code=data["otp"], stage="api"):
             return _refused(request)
     two_factor.signed_in(request, user)
-    _token, key = api_token_create(user=user, name=data.get("name") or _("API token"), request=request)
+    try:
+        _token, key = api_token_create(user=user, name=data.get("name") or _("API token"), request=request)
+    except ValidationError as error:
+        return Response({"non_field_errors": error.messages}, status=status.HTTP_400_BAD_REQUEST)
     return Response({"token": key}, status=status.HTTP_201_CREATED)
 
 

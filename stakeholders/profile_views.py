@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
@@ -118,7 +118,11 @@ def api_token_new(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return render(request, "stakeholders/profile.html", _profile_context(request, token_form=form), status=400)
-    token, key = api_token_create(user=request.user, name=form.cleaned_data["name"], request=request)
+    try:
+        token, key = api_token_create(user=request.user, name=form.cleaned_data["name"], request=request)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, "stakeholders/profile.html", _profile_context(request, token_form=form), status=400)
     context = _profile_context(request, new_token=token, new_key=key)
     return render(request, "stakeholders/profile.html", context)
 

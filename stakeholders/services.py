@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from stakeholders.models import Invitation, Membership, MembershipRole, Organisation
 from stakeholders.permissions import can, is_confidential
@@ -330,11 +331,26 @@ def api_token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# Enough for every script a person runs; a bound, so that a leaked password cannot be used to
+# mint tokens without end (each is one more key to find and revoke).
+API_TOKENS_PER_USER = 20
+
+
 def api_token_create(*, user: AbstractBaseUser, name: str, request: HttpRequest | None = None):
     """A new token for `user`: returns (token, key). The key is shown once and never stored."""
     from stakeholders.models import ApiToken
     from stakeholders.permissions import acting_membership
 
+    if ApiToken.objects.filter(user=user).count() >= API_TOKENS_PER_USER:
+        raise ValidationError(
+            ngettext(
+                "You have %(count)s API token, the most one account may have: revoke it if you no longer use it.",
+                "You have %(count)s API tokens, the most one account may have: revoke one you no longer use.",
+                API_TOKENS_PER_USER,
+            ),
+            code="too_many_tokens",
+            params={"count": API_TOKENS_PER_USER},
+        )
     key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=key[:12], digest=api_token_digest(key))
     membership = acting_membership(user)

@@ -75,6 +75,19 @@ def test_email_and_password_give_a_token_that_works(api, focal_point):
     assert SecurityEvent.objects.filter(event="api_token_created", user=focal_point).count() == 1
 
 
+def test_the_token_endpoint_keeps_to_the_limit_of_tokens_per_account(api, focal_point, monkeypatch):
+    monkeypatch.setattr("stakeholders.services.API_TOKENS_PER_USER", 1)
+    api_token_create(user=focal_point, name="old")
+
+    response = ask_token(api, focal_point.email)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["You have 1 API token, the most one account may have: revoke it if you no longer use it."]
+    }
+    assert ApiToken.objects.count() == 1
+
+
 def test_a_token_without_a_name_gets_a_default_one(api, focal_point):
     assert ask_token(api, focal_point.email).status_code == 201
     assert ApiToken.objects.get().name == "API token"

@@ -95,6 +95,21 @@ def test_a_token_needs_a_name_and_the_form_says_so(client, focal_point):
     assert not ApiToken.objects.exists()
 
 
+def test_an_account_holds_at_most_twenty_tokens_and_the_form_says_why(client, focal_point, monkeypatch):
+    monkeypatch.setattr("stakeholders.services.API_TOKENS_PER_USER", 2)
+    for name in ("one", "two"):
+        api_token_create(user=focal_point, name=name)
+    client.force_login(focal_point)
+
+    response = client.post(NEW_TOKEN_URL, {"token-name": "three"})
+
+    assert response.status_code == 400
+    assert "You have 2 API tokens, the most one account may have: revoke one you no longer use." in (
+        response.content.decode()
+    )
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["one", "two"]
+
+
 def test_the_profile_lists_the_users_own_tokens_only(client, focal_point, django_assert_num_queries):
     mine, _key = api_token_create(user=focal_point, name="export")
     ApiToken.objects.filter(pk=mine.pk).update(
