@@ -1,11 +1,13 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OtpTOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from stakeholders.models import Invitation, Membership, Organisation, SecurityEvent, State, StateAlias
+from stakeholders.models import Invitation, Membership, MembershipRole, Organisation, SecurityEvent, State, StateAlias
 from stakeholders.permissions import CONFIDENTIAL_KINDS, is_confidential
 from stakeholders.selectors import (
     confidential_member_emails,
@@ -13,7 +15,7 @@ from stakeholders.selectors import (
     security_events_outside_confidential_organisations,
     users_outside_confidential_organisations,
 )
-from stakeholders.services import membership_deactivate, membership_set_role
+from stakeholders.services import ensure_another_manager, membership_deactivate, membership_set_role
 
 
 class StateAliasInline(admin.TabularInline):
@@ -98,9 +100,26 @@ class OrganisationAdmin(admin.ModelAdmin):
         return False
 
 
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "organisation", "role", "is_active"]
+
+    def clean(self):
+        """The portal's rule holds here too: an organisation keeps one active manager."""
+        cleaned = super().clean()
+        member = self.instance
+        if member.pk and (cleaned.get("role") != MembershipRole.MANAGER or not cleaned.get("is_active")):
+            with transaction.atomic():
+                ensure_another_manager(Membership.objects.get(pk=member.pk))
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     """Members of open organisations; changes go through the services, so they are logged."""
+
+    form = MembershipAdminForm
 
     list_display = ["user", "organisation", "role", "is_active", "created_at"]
     list_filter = ["role", "is_active", "organisation__kind"]

@@ -289,7 +289,7 @@ def member_change_role(
         raise PermissionDenied
     with transaction.atomic():
         if role != MembershipRole.MANAGER:
-            _keep_a_manager(membership)
+            ensure_another_manager(membership)
         return membership_set_role(user=membership.user, organisation=organisation, role=role, by=by, request=request)
 
 
@@ -298,11 +298,11 @@ def member_deactivate(*, membership: Membership, by: AbstractBaseUser, request: 
     if not can(by, "stakeholders.manage_members", membership.organisation):
         raise PermissionDenied
     with transaction.atomic():
-        _keep_a_manager(membership)
+        ensure_another_manager(membership)
         membership_deactivate(membership=membership, by=by, request=request)
 
 
-def _keep_a_manager(membership: Membership) -> None:
+def ensure_another_manager(membership: Membership) -> None:
     """Refuse to take away `membership`'s manager role if no other active manager remains.
 
     The organisation's manager rows are locked, so two managers demoting each other at the

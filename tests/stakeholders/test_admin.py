@@ -171,6 +171,28 @@ def test_adding_a_member_in_the_admin_goes_through_the_service(client, superuser
     assert event.details == {"role": "validator", "previous": "none", "by": superuser.pk}
 
 
+@pytest.mark.parametrize("data", [{"role": MembershipRole.VIEWER, "is_active": "on"}, {"role": "manager"}])
+def test_the_admin_keeps_an_organisations_last_manager(client, superuser, justice, data):
+    manager = MembershipFactory(organisation=justice, role=MembershipRole.MANAGER)
+
+    response = client.post(f"/admin/stakeholders/membership/{manager.pk}/change/", data)
+
+    assert response.status_code == 200  # the form again
+    assert "An organisation needs at least one active manager" in response.content.decode()
+    manager.refresh_from_db()
+    assert (manager.role, manager.is_active) == (MembershipRole.MANAGER, True)
+
+
+def test_the_admin_demotes_a_manager_when_another_remains(client, superuser, justice):
+    first, _second = (MembershipFactory(organisation=justice, role=MembershipRole.MANAGER) for _ in range(2))
+
+    response = client.post(f"/admin/stakeholders/membership/{first.pk}/change/", {"role": "viewer", "is_active": "on"})
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.role == MembershipRole.VIEWER
+
+
 def test_api_tokens_are_not_in_the_admin(client, superuser):
     assert client.get("/admin/stakeholders/apitoken/").status_code == 404
 
