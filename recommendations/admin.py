@@ -36,6 +36,7 @@ from recommendations.models import (
     Theme,
 )
 from recommendations.services import recommendation_set_status
+from upr_portal.lib.admin import ReadOnlyAdmin
 from upr_portal.lib.uploads import report_refused_upload
 
 # --- reference data ---------------------------------------------------------------------------
@@ -240,19 +241,6 @@ class RecommendationAdmin(admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/recommendations/recommendation/set_status.html", context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record nobody edits by hand: viewable only."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(StatusChange)

@@ -16,6 +16,7 @@ from stakeholders.selectors import (
     users_outside_confidential_organisations,
 )
 from stakeholders.services import ensure_another_manager, membership_deactivate, membership_set_role
+from upr_portal.lib.admin import ReadOnlyAdmin
 
 
 class StateAliasInline(admin.TabularInline):
@@ -159,17 +160,6 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # deactivate instead: the security log keeps the change
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Invitation)

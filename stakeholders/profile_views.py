@@ -154,15 +154,13 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     """Finish enrolment with a code from the app: only then does the device count."""
     _own_account(request)
-    device = two_factor.unconfirmed_device(request.user)
-    if device is None:
-        return redirect(reverse("profile") + "#two-factor")
-    form = CodeForm(request.POST, prefix="confirm")
-    if form.is_valid():
-        if two_factor.two_factor_enable(request=request, device=device, code=form.cleaned_data["otp"]):
-            return redirect(reverse("profile") + "#two-factor")
-        form.add_error("otp", _("The code is not correct. Check the time on your device and try the next code."))
-    return render(request, "stakeholders/profile.html", _profile_context(request, confirm_form=form), status=400)
+    return _code_step(
+        request,
+        device=two_factor.unconfirmed_device(request.user),
+        prefix="confirm",
+        action=two_factor.two_factor_enable,
+        error=_("The code is not correct. Check the time on your device and try the next code."),
+    )
 
 
 @sensitive_post_parameters("disable-otp")
@@ -172,12 +170,25 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
 def two_factor_remove(request: HttpRequest) -> HttpResponse:
     """Turn two-factor authentication off; needs a current code."""
     _own_account(request)
-    device = two_factor.confirmed_device(request.user)
+    return _code_step(
+        request,
+        device=two_factor.confirmed_device(request.user),
+        prefix="disable",
+        action=two_factor.two_factor_disable,
+        error=_("The code is not correct, or it has been used already. Wait for the next one."),
+    )
+
+
+def _code_step(request: HttpRequest, *, device, prefix: str, action, error: str) -> HttpResponse:
+    """Check the posted code (form `prefix`) and do `action` with it; a wrong code shows the
+    profile again with `error` (status 400). No device to act on: back to the profile."""
     if device is None:
         return redirect(reverse("profile") + "#two-factor")
-    form = CodeForm(request.POST, prefix="disable")
+    form = CodeForm(request.POST, prefix=prefix)
     if form.is_valid():
-        if two_factor.two_factor_disable(request=request, device=device, code=form.cleaned_data["otp"]):
+        if action(request=request, device=device, code=form.cleaned_data["otp"]):
             return redirect(reverse("profile") + "#two-factor")
-        form.add_error("otp", _("The code is not correct, or it has been used already. Wait for the next one."))
-    return render(request, "stakeholders/profile.html", _profile_context(request, disable_form=form), status=400)
+        form.add_error("otp", error)
+    return render(
+        request, "stakeholders/profile.html", _profile_context(request, **{f"{prefix}_form": form}), status=400
+    )

@@ -12,6 +12,8 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connections
 from django.utils import translation
 
+from stakeholders.models import OrganisationKind
+from tests.stakeholders.factories import OrganisationFactory
 from upr_portal.celery import app as celery_app
 
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -134,3 +136,16 @@ def _reference_data(request):
         seed_mechanisms(Mechanism)
     if not SdgGoal.objects.exists():
         seed_sdgs(SdgGoal, SdgTarget)
+
+
+# --- Organisations many tests share (a transactional test gets them in its transactional db) ---
+
+
+@pytest.fixture
+def justice(db):
+    return OrganisationFactory(slug="ministry-of-justice", name="Ministry of Justice", kind=OrganisationKind.GOVERNMENT)
+
+
+@pytest.fixture
+def health(db):
+    return OrganisationFactory(slug="ministry-of-health", name="Ministry of Health", kind=OrganisationKind.GOVERNMENT)

@@ -23,16 +23,6 @@ NEW_PASSWORD = "a long and unusual passphrase 42"
 
 
 @pytest.fixture
-def justice(transactional_db):
-    return OrganisationFactory(slug="ministry-of-justice", name="Ministry of Justice", kind=OrganisationKind.GOVERNMENT)
-
-
-@pytest.fixture
-def health(transactional_db):
-    return OrganisationFactory(slug="ministry-of-health", name="Ministry of Health", kind=OrganisationKind.GOVERNMENT)
-
-
-@pytest.fixture
 def manager(justice):
     return MembershipFactory(
         user__email="manager@justice.example.org",

@@ -43,16 +43,6 @@ def rec(demo):
 
 
 @pytest.fixture
-def justice(db):
-    return OrganisationFactory(slug="ministry-of-justice", name="Ministry of Justice", kind=OrganisationKind.GOVERNMENT)
-
-
-@pytest.fixture
-def health(db):
-    return OrganisationFactory(slug="ministry-of-health", name="Ministry of Health", kind=OrganisationKind.GOVERNMENT)
-
-
-@pytest.fixture
 def interior(db):
     return OrganisationFactory(
         slug="ministry-of-interior", name="Ministry of Interior", kind=OrganisationKind.GOVERNMENT

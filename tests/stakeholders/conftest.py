@@ -24,16 +24,6 @@ def _accounts(db):
 
 
 @pytest.fixture
-def justice(db):
-    return OrganisationFactory(slug="ministry-of-justice", name="Ministry of Justice", kind=OrganisationKind.GOVERNMENT)
-
-
-@pytest.fixture
-def health(db):
-    return OrganisationFactory(slug="ministry-of-health", name="Ministry of Health", kind=OrganisationKind.GOVERNMENT)
-
-
-@pytest.fixture
 def coalition(db):
     return OrganisationFactory(slug="cso-coalition", name="CSO Coalition", kind=OrganisationKind.COALITION)
 
