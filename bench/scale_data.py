@@ -129,6 +129,13 @@ def copy_once(cursor, k: int, limit: int | None) -> int:
         params,
     )
     created = cursor.rowcount
+    cursor.execute(
+        """
+        INSERT INTO recommendations_searchdocument (recommendation_id, document)
+        SELECT s.new_id, d.document
+        FROM recommendations_searchdocument d JOIN scale_recs s ON s.old_id = d.recommendation_id
+        """
+    )
     for table, other in LINK_TABLES:
         cursor.execute(
             f"""

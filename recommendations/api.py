@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import HttpResponsePermanentRedirect
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -40,15 +40,14 @@ from recommendations.models import (
 )
 from recommendations.selectors import (
     LIST_FIELDS,
-    DeferredJoinPaginator,
-    count_cache_key,
+    IdPaginator,
     facet_counts,
+    indexed_list,
     public_recommendations,
     public_reviews,
     recommendation_by_code,
     recommendation_filterset,
     related_recommendations,
-    results_cache_prefix,
     review_by_key,
 )
 from recommendations.services import responsibilities_bulk_assign, responsibility_set
@@ -130,24 +129,18 @@ class KeepFilterSet(DjangoFilterBackend):
 
 
 class RecommendationPagination(Pagination):
-    """Pages of the recommendation list read like the HTML list's (`DeferredJoinPaginator`),
-    with its count, and its pages of search results, cached per data version and filters
-    for `settings.PUBLIC_CACHE_SECONDS` (the HTML list reads its count from the facets)."""
+    """Pages of the recommendation list read like the HTML list's: the matching ids in
+    order from the facet index (`selectors.indexed_list`), then the page's rows by id."""
 
     def paginate_queryset(self, queryset, request, view=None):
         self.filterset = getattr(view, "filterset", None)
         return super().paginate_queryset(queryset, request, view)
 
-    def django_paginator_class(self, queryset, page_size: int) -> DeferredJoinPaginator:
-        paginator = DeferredJoinPaginator(queryset, page_size)
+    def django_paginator_class(self, queryset, page_size: int) -> Paginator:
         filterset = self.filterset
-        if filterset is not None and filterset.is_valid():
-            paginator.filterset = filterset  # the count of a list filtered by one facet at most: `summary_count`
-        if filterset is not None and filterset.is_valid() and settings.PUBLIC_CACHE_SECONDS > 0:
-            paginator.count_key = count_cache_key(filterset)
-            if filterset.active_filters().get("q"):
-                paginator.cache_prefix = results_cache_prefix(filterset, page_size)
-        return paginator
+        if filterset is None or not filterset.is_valid():  # not reached: invalid filters are a 400 first
+            return Paginator(queryset, page_size)
+        return IdPaginator(indexed_list(filterset).ids, page_size)
 
 
 # --- Responsible institutions (writes: the secretariat) ------------------------------------------

@@ -22,7 +22,7 @@ from recommendations.vocabulary import data_version, vocabulary
 
 SEARCH_CONFIG = "english"
 # Queries in scripts without an English stemmer (Arabic, Chinese, Cyrillic…) also match
-# as substrings, served by the trigram index on the text.
+# as substrings of the searched document.
 _NON_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff]")
 
 
@@ -148,11 +148,8 @@ class RecommendationFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
-        match = Q(search_vector=query)
-        if _NON_LATIN.search(value):
-            match |= Q(search_document__icontains=value)
-        return qs.filter(match).annotate(rank=SearchRank(F("search_vector"), query))
+        match, rank = search_match(value, prefix="search__")
+        return qs.filter(match).annotate(rank=rank)
 
     def order(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return qs  # applied last, in `filter_queryset`, once the search has ranked
@@ -176,6 +173,16 @@ class RecommendationFilterSet(django_filters.FilterSet):
             if name != facet:
                 qs = self.filters[name].filter(qs, value)
         return qs
+
+
+def search_match(value: str, prefix: str = "") -> tuple[Q, SearchRank]:
+    """(condition, rank) of a `websearch_to_tsquery` search on `SearchDocument` (`prefix`:
+    the path to it), matching substrings too for queries in scripts without a stemmer."""
+    query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
+    match = Q(**{f"{prefix}vector": query})
+    if _NON_LATIN.search(value):
+        match |= Q(**{f"{prefix}document__icontains": value})
+    return match, SearchRank(F(f"{prefix}vector"), query)
 
 
 def ordering_for(choice: str | None, searching: bool) -> list:

@@ -1,9 +1,10 @@
 """Keeps each recommendation's search and facet columns in step with its relations.
 
-The public list filters, counts facets and searches on one table: the `f_*` array
-columns (GIN-indexed) and `search_document`, whose tsvector PostgreSQL generates. One
-set-based UPDATE refreshes any number of recommendations; imports call it for what they
-touched, and signals call it when the admin edits a recommendation's relations.
+The public list filters and counts facets on one table: the `f_*` array columns
+(GIN-indexed). Search reads `SearchDocument`, one row per recommendation whose tsvector
+PostgreSQL generates. One set-based statement refreshes any number of recommendations;
+imports call it for what they touched, and signals call it when the admin edits a
+recommendation's relations.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ institutions AS (
     FROM recommendations_responsibility r
     JOIN stakeholders_organisation o ON o.id = r.organisation_id
     WHERE r.recommendation_id IN (SELECT id FROM targets) GROUP BY 1
-)
-UPDATE recommendations_recommendation AS rec SET
+),
+updated AS (UPDATE recommendations_recommendation AS rec SET
     f_state = state.iso3,
     f_mechanism = mechanism.code,
     f_cycle = review.cycle,
@@ -73,10 +74,7 @@ UPDATE recommendations_recommendation AS rec SET
     f_sdgs = COALESCE(sdgs.numbers, '{}'),
     f_recommending = COALESCE(sponsors.codes, '{}'),
     f_regions = COALESCE(sponsors.regions, '{}'),
-    f_institutions = COALESCE(institutions.slugs, '{}'),
-    search_document = concat_ws(
-        ' ', rec.text, themes.names, groups.names, sponsors.names, institutions.names, state.name
-    )
+    f_institutions = COALESCE(institutions.slugs, '{}')
 FROM targets
 JOIN recommendations_recommendation AS base ON base.id = targets.id
 JOIN recommendations_review AS review ON review.id = base.review_id
@@ -88,6 +86,12 @@ LEFT JOIN sdgs ON sdgs.id = targets.id
 LEFT JOIN sponsors ON sponsors.id = targets.id
 LEFT JOIN institutions ON institutions.id = targets.id
 WHERE rec.id = targets.id
+RETURNING rec.id,
+    concat_ws(' ', rec.text, themes.names, groups.names, sponsors.names, institutions.names, state.name) AS document
+)
+INSERT INTO recommendations_searchdocument AS s (recommendation_id, document) SELECT id, document FROM updated
+ON CONFLICT (recommendation_id) DO UPDATE SET document = excluded.document
+WHERE s.document IS DISTINCT FROM excluded.document
 """
 
 logger = logging.getLogger(__name__)
@@ -115,27 +119,27 @@ def reindex(ids: Iterable[int] | None = None) -> int:
 
 
 INDEX_COLUMNS = (
-    "search_document", "f_state", "f_mechanism", "f_cycle", "f_session", "f_date", "f_paragraph",
+    "f_state", "f_mechanism", "f_cycle", "f_session", "f_date", "f_paragraph",
     "f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions",
 )  # fmt: skip
 
 
 def bump_version() -> None:
     """A new data version: caches keyed on the old one go stale. Once committed, its facet
-    summary is written in the background (settings.FACET_SUMMARY_IN_BACKGROUND)."""
+    index is built in the background (settings.FACET_INDEX_IN_BACKGROUND)."""
     with connection.cursor() as cursor:
         cursor.execute(BUMP_VERSION_SQL)
-    if settings.FACET_SUMMARY_IN_BACKGROUND:
-        transaction.on_commit(_schedule_facet_summary)
+    if settings.FACET_INDEX_IN_BACKGROUND:
+        transaction.on_commit(_schedule_facet_index)
 
 
-def _schedule_facet_summary() -> None:
-    from recommendations.tasks import facet_summary_refresh
+def _schedule_facet_index() -> None:
+    from recommendations.tasks import facet_index_refresh
 
     try:
-        facet_summary_refresh.delay()
-    except Exception as exc:  # the broker is down: the first list request will count instead
-        logger.warning("facet summary not scheduled: %s", exc)
+        facet_index_refresh.delay()
+    except Exception as exc:  # the broker is down: the first list request will build it instead
+        logger.warning("facet index not scheduled: %s", exc)
 
 
 class IndexBuilder:

@@ -3,7 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
@@ -263,14 +263,9 @@ class Recommendation(models.Model):
     status_date = models.DateField(null=True, blank=True, editable=False)
     match_keys = ArrayField(models.TextField(), default=list, blank=True, editable=False)
     former_codes = ArrayField(models.UUIDField(), default=list, blank=True, editable=False)
-    # --- Search and facet columns: copies kept by `recommendations.indexing.reindex` so that
-    # the public list filters and counts on one table (array columns with GIN indexes).
-    search_document = models.TextField(blank=True, editable=False)
-    search_vector = models.GeneratedField(
-        expression=SearchVector("search_document", config="english"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    # --- Facet columns: copies kept by `recommendations.indexing.reindex` so that the public
+    # list filters and counts on one table (array columns with GIN indexes). The searched
+    # text is kept beside it, in `SearchDocument`.
     f_state = models.CharField(max_length=3, blank=True, editable=False)
     f_mechanism = models.CharField(max_length=40, blank=True, editable=False)
     f_cycle = models.PositiveSmallIntegerField(null=True, editable=False)
@@ -305,8 +300,9 @@ class Recommendation(models.Model):
             ),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="rec_search_vector"),
-            GinIndex(OpClass("text", name="gin_trgm_ops"), name="rec_text_trgm"),
+            # No trigram index on `text`: the one query that compares texts (related
+            # recommendations) narrows by State first and then calls similarity(), which
+            # no index serves; such an index cost an import ~1 s of PostgreSQL per 30k rows.
             *(
                 GinIndex(fields=[name], name=f"rec_{name}")
                 for name in ("f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions")
@@ -372,6 +368,30 @@ class Responsibility(models.Model):
         return f"{self.organisation} ({self.get_role_display()})"
 
 
+class SearchDocument(models.Model):
+    """What full-text search reads of one recommendation: its text with the names of its
+    themes, groups, recommending States, institutions and State, and their tsvector.
+
+    Kept by `recommendations.indexing` (and written by imports) in a table of its own, one
+    row per recommendation: a broad search matches and ranks a fifth of the rows, and reading
+    ~0.3 kB rows here instead of the ~1.2 kB rows of the recommendations costs a sixth.
+    """
+
+    recommendation = models.OneToOneField(
+        Recommendation, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    document = models.TextField(blank=True)
+    vector = models.GeneratedField(
+        expression=SearchVector("document", config="english"), output_field=SearchVectorField(), db_persist=True
+    )
+
+    class Meta:
+        indexes = [GinIndex(fields=["vector"], name="search_document_vector")]
+
+    def __str__(self) -> str:
+        return self.document[:80]
+
+
 class DataVersion(models.Model):
     """A single counter bumped whenever public data is reindexed (cache keys use it)."""
 
@@ -379,32 +399,6 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return str(self.version)
-
-
-class FacetCount(models.Model):
-    """The facet counts of one data version (`selectors._facet_rows` writes them on the first
-    list request of a version and deletes older versions'): over every recommendation
-    (`filter_facet` ""), and over those with one value of a facet of few values
-    (`selectors.PAIRED_FACETS`: position, cycle…). Lists filtered by nothing or by one facet
-    read them instead of counting the table."""
-
-    version = models.BigIntegerField()
-    filter_facet = models.CharField(max_length=40, default="", blank=True)
-    filter_value = models.TextField(default="", blank=True)
-    facet = models.CharField(max_length=40)
-    value = models.TextField()
-    count = models.IntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["version", "filter_facet", "filter_value", "facet", "value"], name="facet_count_unique_pair"
-            )
-        ]
-
-    def __str__(self) -> str:
-        where = f" where {self.filter_facet}={self.filter_value}" if self.filter_facet else ""
-        return f"{self.facet}={self.value}{where}: {self.count}"
 
 
 class StatusSource(models.TextChoices):

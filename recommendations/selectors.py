@@ -8,30 +8,29 @@ selectors; nothing unpublished is reachable from these.
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
+import numpy as np
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext
 
-from recommendations.filters import RecommendationFilterSet
+from recommendations import facet_index
+from recommendations.filters import RecommendationFilterSet, search_match
 from recommendations.models import (
-    FacetCount,
     ImplementationStatus,
     Recommendation,
     Responsibility,
     ResponsibilityRole,
     Review,
+    SearchDocument,
     StatusChange,
     StatusSource,
 )
@@ -69,109 +68,113 @@ def recommendation_filterset(params: QueryDict) -> RecommendationFilterSet:
     return filterset
 
 
-def recommendation_page(
-    filterset: RecommendationFilterSet, number: str | int | None, size: int = PAGE_SIZE, count: int | None = None
-) -> Page:
-    """One page of the filtered list; `count`: the number of results if known (see `result_count`).
-
-    A page of search results (`q`) is cached as its ids per data version, filters, order and
-    page for `settings.PUBLIC_CACHE_SECONDS`: ranking reads every matching row, so its cost
-    grows with the data, unlike the other pages, which are read from indexes.
-    """
-    rows = filterset.qs.select_related("review__state", "review__mechanism").only(*LIST_FIELDS)
-    paginator = DeferredJoinPaginator(rows, size)
-    if count is not None:
-        paginator.count = count  # no COUNT query
-    if filterset.active_filters().get("q") and settings.PUBLIC_CACHE_SECONDS > 0:
-        paginator.cache_prefix = results_cache_prefix(filterset, size)
-    return paginator.get_page(number)
+def recommendation_page(filterset: RecommendationFilterSet, number: str | int | None, size: int = PAGE_SIZE) -> Page:
+    """One page of the filtered list, in the order asked for (`filters.ordering_for`): the
+    matching rows and their order come from the facet index (`indexed_list`), and only the
+    page's rows are read, by id."""
+    return IdPaginator(indexed_list(filterset).ids, size).get_page(number)
 
 
-def results_cache_prefix(filterset: RecommendationFilterSet, size: int) -> str:
-    ordering = filterset.form.cleaned_data.get("ordering") or ""
-    return f"results:{filterset.data_version}:{_filters_digest(filterset)}:{ordering}:{size}"
+class IdPaginator(Paginator):
+    """Pages of recommendation ids already in order; a page reads its rows by id (one query)."""
+
+    def _get_page(self, ids, number, paginator) -> Page:
+        ids = [int(pk) for pk in ids]
+        rows = public_recommendations().filter(pk__in=ids).select_related("review__state", "review__mechanism")
+        found = {rec.pk: rec for rec in rows.only(*LIST_FIELDS)}
+        return Page([found[pk] for pk in ids if pk in found], number, paginator)
 
 
-def count_cache_key(filterset: RecommendationFilterSet) -> str:
-    return f"count:{filterset.data_version}:{_filters_digest(filterset)}"
+@dataclass
+class IndexedList:
+    """A filtered list worked out on `facet_index`: its ids in order and its facet counts."""
 
+    ids: np.ndarray
+    facet_rows: list[tuple[str, str, int]]
 
-class DeferredJoinPaginator(Paginator):
-    """Finds the page's ids first, then reads only those rows (one statement).
-
-    A deep page (`?page=1000`) then skips index entries instead of whole rows joined with
-    their review, State and mechanism: on the default order, an index-only scan. With a
-    `cache_prefix`, the page's ids are cached and a hit reads the rows by id.
-    """
-
-    cache_prefix = ""
-    count_key = ""  # with a key, the count is cached under it
-    filterset: RecommendationFilterSet | None = None  # with one, the count may come from `summary_count`
-
-    @cached_property
+    @property
     def count(self) -> int:
-        found = cache.get(self.count_key) if self.count_key else None
-        if found is None and self.filterset is not None:
-            found = summary_count(self.filterset)
-        if found is None:
-            found = super().count
-            if self.count_key:
-                cache.set(self.count_key, found, settings.PUBLIC_CACHE_SECONDS)
-        return found
-
-    def page(self, number) -> Page:
-        number = self.validate_number(number)
-        key = f"{self.cache_prefix}:{number}" if self.cache_prefix else None
-        ids = cache.get(key) if key else None
-        if ids is not None:
-            by_id = public_recommendations().filter(pk__in=ids).select_related("review__state", "review__mechanism")
-            found = {rec.pk: rec for rec in by_id.only(*LIST_FIELDS)}
-            return self._get_page([found[pk] for pk in ids if pk in found], number, self)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        if bottom == 0:  # the first page reads its rows directly
-            rows = self.object_list[bottom:top]
-        else:
-            rows = self.object_list.filter(pk__in=self.object_list.values("pk")[bottom:top])
-        if key:
-            rows = list(rows)
-            cache.set(key, [rec.pk for rec in rows], settings.PUBLIC_CACHE_SECONDS)
-        return self._get_page(rows, number, self)
+        return len(self.ids)
 
 
-def summary_count(filterset: RecommendationFilterSet) -> int | None:
-    """The number of results read from this data version's `FacetCount` rows (one small
-    query instead of a COUNT over up to every row), for the unfiltered list and a list
-    filtered by one facet (several values: only if the facet has one value per row, so that
-    their counts add up). None otherwise, or when the counts are not written yet."""
-    if not filterset.is_valid():
-        return None
+def indexed_list(filterset: RecommendationFilterSet) -> IndexedList:
+    """The valid `filterset`'s results from this data version's facet index (once per
+    request): PostgreSQL answers the search (`q`: the matching ids with their rank, one
+    query), and the facet filters, every facet's counts under the other filters, the
+    number of results and their order come from the index's arrays."""
+    done = filterset.__dict__.get("_indexed_list")
+    if done is not None:
+        return done
+    index = facet_index.current(filterset.data_version)
     active = filterset.active_filters()
-    if not active:
-        facet, values = "state", None
-    elif len(active) == 1 and next(iter(active)) in RecommendationFilterSet.FACETS:
-        facet = next(iter(active))
-        values = sorted(_selected(filterset, facet))
-        if len(values) > 1 and getattr(filterset.filters[facet], "array", False):
-            return None
-    else:
-        return None
-    rows = FacetCount.objects.filter(version=filterset.data_version, filter_facet="", facet=facet)
-    if values is not None:
-        rows = rows.filter(value__in=values)
-    return rows.aggregate(total=Sum("count"))["total"]
+    searched, rank = _search_rows(filterset, index, active.get("q"))
+    masks = {
+        name: index.mask(name, _selected(filterset, name)) for name in RecommendationFilterSet.FACETS if name in active
+    }
+    matched = searched.copy()
+    for mask in masks.values():
+        matched &= mask
+    matched_rows, facet_rows = np.flatnonzero(matched), []
+    for name in RecommendationFilterSet.FACETS:
+        within, rows = matched, matched_rows
+        if name in masks:  # a filtered facet counts under the other filters only
+            within = searched.copy()
+            for other, mask in masks.items():
+                if other != name:
+                    within &= mask
+            rows = np.flatnonzero(within)
+        facet_rows += index.counts(name, rows, within)
+    ordered = _ordered_rows(filterset, index, matched_rows, rank)
+    done = filterset.__dict__["_indexed_list"] = IndexedList(ids=index.ids[ordered], facet_rows=facet_rows)
+    return done
 
 
-SINGLE_VALUED_FACETS = ("mechanism", "state", "position", "status", "requires_legislation")  # one per row
+def _search_rows(filterset: RecommendationFilterSet, index, q: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(rows matching `q` as a mask, each row's rank); every row and no rank without `q`."""
+    if not q:
+        return np.ones(len(index), dtype=bool), None
+    ids, ranks = search_matches(q.strip(), filterset.data_version)
+    rows, present = index.rows_of(ids)
+    searched, rank = np.zeros(len(index), dtype=bool), np.zeros(len(index), dtype=np.float32)
+    searched[rows] = True
+    rank[rows] = ranks[present]
+    return searched, rank
 
 
-def result_count(filterset: RecommendationFilterSet, facets: list[Facet]) -> int | None:
-    """The number of results, read from the facet counts: the total of a facet that is not
-    filtered and has exactly one value per row. None when every such facet is filtered."""
-    active, totals = filterset.active_filters(), {facet.name: facet.total for facet in facets}
-    return next((totals[name] for name in SINGLE_VALUED_FACETS if name not in active and name in totals), None)
+def search_matches(q: str, version: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, ranks) of the recommendations a search matches, from the search table alone
+    (~0.3 kB a row). Cached per data version and query for `settings.PUBLIC_CACHE_SECONDS`
+    (0: not cached): matching and ranking read every match, so its cost grows with the data."""
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    key = f"search:{version}:{hashlib.sha256(q.encode()).hexdigest()[:32]}" if seconds > 0 else None
+    found = cache.get(key) if key else None
+    if found is None:
+        match, rank = search_match(q)
+        query = SearchDocument.objects.filter(match).annotate(rank=rank).values_list("recommendation_id", "rank")
+        inner, params = query.query.sql_with_params()
+        # As two strings of numbers: 55,000 matches parse in milliseconds, not as many tuples.
+        sql = f"SELECT string_agg(t.id::text, ' '), string_agg(t.rank::text, ' ') FROM ({inner}) AS t(id, rank)"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids, ranks = cursor.fetchone()
+        # ts_rank is a float4: parsed as one, equal ranks stay equal and ties break as in SQL.
+        found = (
+            np.fromstring(ids or "", dtype=np.int64, sep=" "),
+            np.fromstring(ranks or "", dtype=np.float32, sep=" "),
+        )
+        if key:
+            cache.set(key, found, seconds)
+    return found
+
+
+def _ordered_rows(filterset: RecommendationFilterSet, index, rows: np.ndarray, rank) -> np.ndarray:
+    """`rows` (ascending: the default order, newest first) in the order asked for."""
+    choice = filterset.form.cleaned_data.get("ordering") or ("relevance" if rank is not None else "-date")
+    if choice == "relevance" and rank is not None:  # best rank first, ties as `ordering_for`
+        return rows[np.lexsort((index.orders["relevance"][rows], -rank[rows]))]
+    if choice in ("date", "paragraph"):
+        return rows[np.argsort(index.orders[choice][rows], kind="stable")]
+    return rows
 
 
 LIST_FIELDS = (
@@ -183,182 +186,17 @@ LIST_FIELDS = (
 
 
 def facet_counts(filterset: RecommendationFilterSet, limit: int = FACET_LIMIT, expanded=()) -> list[Facet]:
-    """Counts per value of every facet, each under all the other active filters.
-
-    One SQL statement whatever the number of facets (see `_facet_rows`). The counts are
-    cached per data version and normalised filters (page and ordering aside), for
-    `settings.PUBLIC_CACHE_SECONDS` (0: not cached); labels are applied per request. Each
-    facet keeps its `limit` largest values and the selected ones, all of them if `expanded`.
-    """
-    seconds = settings.PUBLIC_CACHE_SECONDS
-    key = _facet_cache_key(filterset) if seconds > 0 else None
-    rows = cache.get(key) if key else None
-    if rows is None:
-        rows = _facet_rows(filterset)
-        if key:
-            cache.set(key, rows, seconds)
-    return _facets(filterset, rows, limit, expanded)
+    """Counts per value of every facet, each under all the other active filters (from the
+    facet index: `indexed_list`); labels are applied per request. Each facet keeps its
+    `limit` largest values and the selected ones, all of them if `expanded`."""
+    return _facets(filterset, indexed_list(filterset).facet_rows, limit, expanded)
 
 
-def facet_summary_write() -> None:
-    """Write the current data version's facet summary now (if missing) rather than on the
+def facet_index_write() -> None:
+    """Build the current data version's facet index now if missing, rather than on the
     first list request after a change, which would otherwise pay for it (seconds at 300k
-    rows). Run in the background after every data change (`tasks.facet_summary_refresh`)."""
-    filterset = recommendation_filterset(QueryDict(""))
-    filterset.is_valid()  # no filters: valid; cleans the (empty) form the counts read
-    _facet_rows(filterset)
-
-
-def _facet_cache_key(filterset: RecommendationFilterSet) -> str:
-    return f"facets:{filterset.data_version}:{_filters_digest(filterset)}"
-
-
-def _filters_digest(filterset: RecommendationFilterSet) -> str:
-    """The active filters, normalised (values sorted: they are ORed), as a short digest."""
-    normalised = {
-        name: sorted(str(item) for item in value) if isinstance(value, list) else str(value)
-        for name, value in filterset.active_filters().items()
-    }
-    return hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def _facet_rows(filterset: RecommendationFilterSet, summary: bool = True) -> list[tuple[str, str, int]]:
-    """A UNION ALL of one grouped subquery per facet, in one statement.
-
-    With filters, the filtered rows are selected once into a CTE that every facet not
-    itself filtered counts from (the search or facet filters run once, not once per facet);
-    a filtered facet counts from its own subquery without its filter.
-
-    Counts that need no search or second filter come from `FacetCount`, the counts of this
-    data version, which the same statement writes when they are missing (the first list
-    request of a version pays for them: ~0.5 s at 33k rows): those of the unfiltered list,
-    the filtered facet's own counts when it is the only filter, and every count when that
-    facet is one of `PAIRED_FACETS` (the largest filtered sets: `position=supported` is
-    two thirds of the table). `summary=False`: count them here instead.
-    """
-    active = filterset.active_filters()
-    names = RecommendationFilterSet.FACETS
-    alone = next(iter(active)) if len(active) == 1 and next(iter(active)) in names else None
-    paired = summary and alone in PAIRED_FACETS
-    from_summary = set() if not summary else set(names) if not active or paired else {alone} if alone else set()
-    ctes, params, parts = [], [], []
-    if from_summary:
-        sql, sql_params = _summary_sql(filterset)
-        ctes.append(sql)
-        params += sql_params
-    if active and not paired:
-        columns = [filterset.filters[name].field_name for name in names]
-        inner, inner_params = filterset.filtered_except(None).order_by().values_list(*columns).query.sql_with_params()
-        aliases = ", ".join(f"c{i}" for i in range(len(names)))
-        # `inner` is SQL compiled by Django with its values as parameters: no user text in it.
-        ctes.append(f"facet_base({aliases}) AS MATERIALIZED ({inner})")
-        params += inner_params
-    if paired:  # a facet of one value per row: the rows of its values are disjoint, so counts add up
-        values = sorted(_selected(filterset, alone))
-        parts.append(
-            "SELECT facet, value, sum(count) FROM facet_summary WHERE filter_facet = %s AND filter_value = ANY(%s) "
-            "GROUP BY facet, value"
-        )
-        params += [alone, values]
-    for i, name in enumerate(names):
-        if paired and name != alone:
-            continue
-        if name in from_summary:
-            sql, sql_params = (
-                "SELECT facet, value, count FROM facet_summary WHERE filter_facet = '' AND facet = %s",
-                [name],
-            )
-        elif active and name not in active:
-            inner, inner_params = f"SELECT c{i} FROM facet_base", []  # noqa: S608 - constant
-            sql, sql_params = _facet_sql(filterset, name, inner, inner_params)
-        else:
-            column = filterset.filters[name].field_name
-            query = filterset.filtered_except(name).order_by().values_list(column).query
-            sql, sql_params = _facet_sql(filterset, name, *query.sql_with_params())
-        parts.append(sql)
-        params += sql_params
-    head = f"WITH {', '.join(ctes)} " if ctes else ""
-    with connection.cursor() as cursor:
-        cursor.execute(head + " UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
-    if from_summary and not any(row[0] in from_summary for row in rows):
-        # No data, or another request was writing this version's counts at the same moment
-        # (this statement could not see them yet): count directly.
-        return _facet_rows(filterset, summary=False)
-    return rows
-
-
-# Facets with few values and one value per row whose filtered counts are kept in `FacetCount`.
-PAIRED_FACETS = ("mechanism", "cycle", "position", "status", "action_category", "requires_legislation")
-
-
-def _summary_sql(filterset: RecommendationFilterSet) -> tuple[str, list]:
-    """CTEs: `facet_summary` (filter_facet, filter_value, facet, value, count) of this data
-    version, written if missing (older versions' rows deleted then): the counts over every
-    row, and those within the values of the only active filter if it is a paired one."""
-    sql, params = _summary_sql_template()
-    version, active = filterset.data_version, filterset.active_filters()
-    alone = next(iter(active)) if len(active) == 1 and next(iter(active)) in PAIRED_FACETS else ""
-    values = sorted(_selected(filterset, alone)) if alone else []
-    return sql, [version, *params, version, version, version, version, alone, values]
-
-
-@functools.cache
-def _summary_sql_template() -> tuple[str, tuple]:
-    """The SQL of `_summary_sql`, the same for every request (compiled once per process):
-    every facet's counts over all rows, then, per facet, its counts within each value of
-    each of `PAIRED_FACETS` (one scan per facet, a grouping set per paired facet)."""
-    parts, params = [], []
-    filters = RecommendationFilterSet.base_filters
-    for name in RecommendationFilterSet.FACETS:
-        column = filters[name].field_name
-        query = public_recommendations().order_by().values_list(column).query
-        array = getattr(filters[name], "array", False)
-        sql, sql_params = _facet_sql_for(name, array, *query.sql_with_params())
-        parts.append(f"SELECT '', '', t.* FROM ({sql}) AS t")  # noqa: S608 - compiled by Django
-        params += sql_params
-    for name in RecommendationFilterSet.FACETS:
-        pairs = [filters[other].field_name for other in PAIRED_FACETS if other != name]
-        names = [other for other in PAIRED_FACETS if other != name]
-        query = public_recommendations().order_by().values_list(filters[name].field_name, *pairs).query
-        inner, inner_params = query.sql_with_params()
-        columns = ", ".join(f"p{i}" for i in range(len(pairs)))
-        source = "unnest(t.c)" if getattr(filters[name], "array", False) else "(SELECT t.c)"
-        which = " ".join(f"WHEN GROUPING(t.p{i}) = 0 THEN '{other}'" for i, other in enumerate(names))
-        value = " ".join(f"WHEN GROUPING(t.p{i}) = 0 THEN t.p{i}::text" for i in range(len(names)))
-        sets = ", ".join(f"(t.p{i}, g.v)" for i in range(len(names)))
-        parts.append(
-            f"SELECT * FROM (SELECT CASE {which} END AS ff, CASE {value} END AS fv, %s, g.v::text, count(*) "  # noqa: S608
-            f"FROM ({inner}) AS t(c, {columns}), LATERAL {source} AS g(v) WHERE g.v IS NOT NULL "
-            f"GROUP BY GROUPING SETS ({sets})) AS pairs WHERE pairs.fv IS NOT NULL"
-        )
-        params += [name, *inner_params]
-    table = FacetCount._meta.db_table
-    missing = f"NOT EXISTS (SELECT 1 FROM {table} WHERE version = %s)"  # noqa: S608 - a constant
-    # Only Django-compiled SQL and constants are formatted in; values are parameters.
-    sql = (
-        f"facet_summary_new AS (INSERT INTO {table} (version, filter_facet, filter_value, facet, value, count) "  # noqa: S608
-        f"SELECT %s, t.ff, t.fv, t.f, t.v, t.n FROM ({' UNION ALL '.join(parts)}) AS t(ff, fv, f, v, n) "
-        f"WHERE {missing} ON CONFLICT DO NOTHING RETURNING filter_facet, filter_value, facet, value, count), "
-        f"facet_summary_old AS (DELETE FROM {table} WHERE version < %s AND {missing}), "
-        "facet_summary AS (SELECT filter_facet, filter_value, facet, value, count FROM facet_summary_new "
-        f"UNION ALL SELECT filter_facet, filter_value, facet, value, count FROM {table} WHERE version = %s "
-        "AND (filter_facet = '' OR filter_facet = %s AND filter_value = ANY(%s)))"
-    )
-    return sql, tuple(params)
-
-
-def _facet_sql(filterset: RecommendationFilterSet, name: str, inner: str, params) -> tuple[str, list]:
-    return _facet_sql_for(name, getattr(filterset.filters[name], "array", False), inner, params)
-
-
-def _facet_sql_for(name: str, array: bool, inner: str, params) -> tuple[str, list]:
-    if array:
-        # `inner` is SQL compiled by Django with its values as parameters: no user text in it.
-        sql = f"SELECT %s, u.v::text, count(*) FROM (SELECT unnest(t.c) AS v FROM ({inner}) AS t(c)) AS u GROUP BY u.v"  # noqa: S608
-    else:
-        sql = f"SELECT %s, t.c::text, count(*) FROM ({inner}) AS t(c) WHERE t.c IS NOT NULL GROUP BY t.c"  # noqa: S608
-    return sql, [name, *params]
+    rows). Run in the background after every data change (`tasks.facet_index_refresh`)."""
+    facet_index.refresh()
 
 
 def _facets(filterset: RecommendationFilterSet, rows: list[tuple[str, str, int]], limit: int, expanded) -> list[Facet]:

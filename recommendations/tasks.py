@@ -8,7 +8,7 @@ from celery import shared_task
 
 from recommendations.jobs import RunBusy, import_run_execute
 from recommendations.models import ImportRun
-from recommendations.selectors import facet_summary_write
+from recommendations.selectors import facet_index_write
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,6 @@ def run_import(self, run_id: int) -> None:
 
 
 @shared_task(acks_late=True)
-def facet_summary_refresh() -> None:
-    """Count the facets of the data version just committed (idempotent: a no-op when done)."""
-    facet_summary_write()
+def facet_index_refresh() -> None:
+    """Build the facet index of the data version just committed (idempotent: a no-op when done)."""
+    facet_index_write()

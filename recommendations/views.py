@@ -30,7 +30,6 @@ from recommendations.selectors import (
     recommendation_page,
     recommendation_relations,
     recommendation_with_related,
-    result_count,
 )
 from recommendations.services import responsibilities_bulk_assign, responsibility_set
 from recommendations.vocabulary import data_version
@@ -74,10 +73,9 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     valid = filterset.is_valid()
     expanded = {name for name in request.GET.getlist("more") if name in RecommendationFilterSet.FACETS}
     facets = facet_counts(filterset, limit=FACETS_SHOWN, expanded=expanded) if valid else []
-    count = result_count(filterset, facets) if valid else None  # from the facets: no COUNT query
     context = {
         "filterset": filterset,
-        "page": recommendation_page(filterset, request.GET.get("page"), count=count) if valid else None,
+        "page": recommendation_page(filterset, request.GET.get("page")) if valid else None,
         "facets": facets,
         "facet_sidebar": _facet_sidebar(facets, _query_without(request, "page", "download", "more"), expanded),
         "query": _query_without(request, "page", "download"),

@@ -12,6 +12,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connections
 from django.utils import translation
 
+from recommendations import facet_index
 from stakeholders.models import OrganisationKind
 from tests.stakeholders.factories import OrganisationFactory
 from upr_portal.celery import app as celery_app
@@ -114,6 +115,9 @@ def _fresh_cache(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
     }
+    facet_index.forget()  # this process's copy of the facet index: keyed on the version too
+    yield
+    facet_index.forget()
 
 
 @pytest.fixture(autouse=True)

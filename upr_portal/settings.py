@@ -140,12 +140,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Public data derived per request (facet counts per filters, a recommendation with its
-# related ones), cached under the data version that every reindex bumps; 0 disables.
+# Public data derived per request (a recommendation's page with its related ones), cached
+# under the data version that every reindex bumps; 0 disables.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "3600"))
-# After every data change a background job writes the new version's facet counts, so that
-# no visitor's list request pays for them (recommendations.indexing.bump_version).
-FACET_SUMMARY_IN_BACKGROUND = env_bool("FACET_SUMMARY_IN_BACKGROUND", True)
+# After every data change a background job builds the new version's facet index (the list's
+# filter columns in memory, recommendations.facet_index), so that no visitor's list request
+# pays for it (recommendations.indexing.bump_version).
+FACET_INDEX_IN_BACKGROUND = env_bool("FACET_INDEX_IN_BACKGROUND", True)
 
 # Sessions live in the database so that losing Redis never logs everybody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

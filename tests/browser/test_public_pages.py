@@ -28,7 +28,7 @@ PHRASE = '"death penalty"'
 def _phrase_count(**filters) -> int:
     """What the list should count, computed from the database independently of the view."""
     query = SearchQuery(PHRASE, config=SEARCH_CONFIG, search_type="websearch")
-    return Recommendation.objects.filter(search_vector=query, **filters).count()
+    return Recommendation.objects.filter(search__vector=query, **filters).count()
 
 
 def _results(count: int) -> str:
@@ -102,7 +102,7 @@ def test_search_narrow_open_switch_to_arabic_and_download(page, demo_data, live_
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == expected
     query = SearchQuery(PHRASE, config=SEARCH_CONFIG, search_type="websearch")
-    codes = Recommendation.objects.filter(search_vector=query, f_state="CHN", position="noted").values_list("code")
+    codes = Recommendation.objects.filter(search__vector=query, f_state="CHN", position="noted").values_list("code")
     assert {row["code"] for row in rows} == {str(code) for (code,) in codes}
 
 
@@ -115,13 +115,13 @@ def test_the_list_works_without_javascript(new_context, demo_data):
     page.get_by_label("Search the recommendations").fill("torture")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page).to_have_url(re.compile(r"/en/recommendations/\?q=torture&"))
-    expect(heading).to_have_text(_results(Recommendation.objects.filter(search_vector=_query("torture")).count()))
+    expect(heading).to_have_text(_results(Recommendation.objects.filter(search__vector=_query("torture")).count()))
 
     # Facets apply with the button that only shows without JavaScript.
     _facet(page, "State under review", "China").check()
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"[?&]state=CHN"))
-    count = Recommendation.objects.filter(search_vector=_query("torture"), f_state="CHN").count()
+    count = Recommendation.objects.filter(search__vector=_query("torture"), f_state="CHN").count()
     expect(heading).to_have_text(_results(count))
     expect(page.locator("ol.results li.result")).to_have_count(min(count, 20))
 

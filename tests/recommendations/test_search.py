@@ -7,16 +7,18 @@ import pytest
 from django.http import QueryDict
 
 from recommendations.indexing import INDEX_COLUMNS, reindex
-from recommendations.models import Recommendation, Responsibility, StatusSource, Theme
+from recommendations.models import Recommendation, Responsibility, SearchDocument, StatusSource, Theme
 from recommendations.selectors import (
     facet_counts,
+    indexed_list,
     recommendation_filterset,
     recommendation_page,
     recommendation_with_related,
-    result_count,
 )
 from recommendations.services import recommendation_set_status, recommendations_import
 from stakeholders.models import Organisation
+
+from .facet_reference import facet_rows
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -40,17 +42,26 @@ def count(query: str) -> int:
 
 
 def test_rows_written_by_an_import_are_indexed_exactly_as_reindex_would(demo):
-    before = {row["id"]: row for row in Recommendation.objects.values("id", *INDEX_COLUMNS)}
+    before = {row["id"]: row for row in Recommendation.objects.values("id", "search__document", *INDEX_COLUMNS)}
+    assert SearchDocument.objects.count() == len(before)
 
     reindex()
 
-    after = {row["id"]: row for row in Recommendation.objects.values("id", *INDEX_COLUMNS)}
+    after = {row["id"]: row for row in Recommendation.objects.values("id", "search__document", *INDEX_COLUMNS)}
     for pk, row in before.items():
+        # Same words; the order of the names may differ.
+        assert sorted(row["search__document"].split()) == sorted(after[pk]["search__document"].split())
         for column in INDEX_COLUMNS:
-            if column == "search_document":  # same words; the order of the names may differ
-                assert sorted(row[column].split()) == sorted(after[pk][column].split())
-            else:
-                assert row[column] == after[pk][column], (pk, column)
+            assert row[column] == after[pk][column], (pk, column)
+
+
+def test_the_search_document_holds_the_text_and_the_names(demo):
+    rec = Recommendation.objects.get(f_state="CHN", paragraph="186.2")
+    document = rec.search.document
+
+    assert document.startswith(rec.text)
+    assert "Bulgaria" in document and "China" in document
+    assert rec.search.vector  # PostgreSQL generated it
 
 
 def test_index_columns_of_a_paragraph(demo):
@@ -88,9 +99,12 @@ def test_search_also_matches_names_of_themes_and_recommending_states(demo):
 
 
 def test_relevance_orders_search_results(demo):
+    filterset = search("q=torture")
+    ranked = list(filterset.qs.values_list("pk", "rank"))
+    assert [rank for _, rank in ranked] == sorted((rank for _, rank in ranked), reverse=True)
+
     page = recommendation_page(search("q=torture"), 1)
-    ranks = [rec.rank for rec in page.object_list]
-    assert ranks == sorted(ranks, reverse=True)
+    assert [rec.pk for rec in page.object_list] == [pk for pk, _ in ranked[:20]]
 
 
 def test_unknown_values_are_errors_on_their_parameter(demo):
@@ -114,80 +128,98 @@ def test_facet_counts_reflect_the_other_active_filters(demo):
     assert cycles == {"1": count("state=CHN&position=noted&cycle=1"), "2": count("state=CHN&position=noted&cycle=2")}
 
 
-def test_facet_counts_take_a_constant_number_of_queries(demo, django_assert_num_queries):
-    search("").vocabulary  # noqa: B018 - warm the vocabulary cache
-    for query in ("", "state=CHN&state=MEX&theme=upr-info-torture-and-other-cid-treatment&cycle=2&q=torture"):
+def test_the_list_takes_a_constant_number_of_queries(demo, django_assert_num_queries):
+    indexed_list(search(""))  # builds this version's facet index (once per version)
+    facets = "state=CHN&state=MEX&theme=upr-info-torture-and-other-cid-treatment"
+    for query, queries in (("", 1), (facets, 1), (f"{facets}&cycle=2&q=torture", 2)):
         filterset = search(query)
-        with django_assert_num_queries(3):  # count, page, facets (the filterset read the data version)
+        with django_assert_num_queries(queries):  # the search (with `q`), the page's rows
             page = recommendation_page(filterset, 1)
             list(page.object_list)
             facet_counts(filterset)
 
 
 def test_page_size_does_not_change_the_query_count(demo, django_assert_num_queries):
-    search("").vocabulary  # noqa: B018
+    indexed_list(search(""))
     for size in (5, 50):
         filterset = search("state=CHN")
-        with django_assert_num_queries(2):  # count, page
+        with django_assert_num_queries(1):  # the page's rows
             page = recommendation_page(filterset, 1, size=size)
             assert len(list(page.object_list)) == size
+        assert page.paginator.count == 388
+
+
+LIST_QUERIES = [
+    "",
+    "q=torture",
+    "q=women&state=MEX",
+    'q="death penalty" -abolish',
+    "q=Bulgaria&cycle=2",
+    "q=no-such-word-anywhere",
+    "state=CHN&position=noted&cycle=2",
+    "state=CHN&state=MEX&position=supported",
+    "theme=upr-info-torture-and-other-cid-treatment",
+    "theme=upr-info-torture-and-other-cid-treatment&theme=upr-info-womens-rights&recommending_state=BRA",
+    "recommending_state=BRA&region=eeg&group=general",
+    "requires_legislation=false&mechanism=upr",
+    "mechanism=upr&state=MEX&position=noted&status=not-reported&requires_legislation=false",
+    "q=torture&theme=upr-info-torture-and-other-cid-treatment&cycle=1&session=4",
+]
+
+
+@pytest.mark.parametrize("query", LIST_QUERIES)
+def test_the_facet_index_counts_what_postgresql_counts(demo, query):
+    filterset = search(query)
+
+    assert sorted(indexed_list(filterset).facet_rows) == sorted(facet_rows(filterset))
+    assert indexed_list(filterset).count == filterset.qs.count()
 
 
 @pytest.mark.parametrize(
     "query",
-    ["", "q=torture", "state=CHN&position=noted&cycle=2", "theme=upr-info-torture-and-other-cid-treatment"],
-)
-def test_the_result_count_read_from_the_facets_is_the_list_count(demo, query):
-    filterset = search(query)
-
-    assert result_count(filterset, facet_counts(filterset)) == filterset.qs.count()
-
-
-def test_no_result_count_from_the_facets_when_every_single_valued_facet_is_filtered(demo):
-    filterset = search("mechanism=upr&state=MEX&position=noted&status=not-reported&requires_legislation=false")
-
-    assert result_count(filterset, facet_counts(filterset)) is None
-
-
-@pytest.mark.parametrize("query", ["", "ordering=date", "q=torture", "state=CHN&ordering=paragraph"])
+    ["", "ordering=date", "ordering=paragraph", "q=torture", "q=torture&ordering=date", "q=women&ordering=-date",
+     "state=CHN&ordering=paragraph", "theme=upr-info-womens-rights&ordering=relevance"],
+)  # fmt: skip
 def test_pages_hold_the_rows_of_a_plain_slice(demo, query):
     filterset = search(query)
     ordered = list(filterset.qs.values_list("pk", flat=True))
 
+    assert len(ordered) > 14
     for number in (1, 2, 5):
         page = recommendation_page(filterset, number, size=7)
         assert [rec.pk for rec in page.object_list] == ordered[(number - 1) * 7 : number * 7]
+    assert [int(pk) for pk in indexed_list(filterset).ids] == ordered
 
 
-def test_facet_counts_and_search_pages_are_cached_until_the_data_changes(demo, django_assert_num_queries):
+def test_the_facet_index_follows_the_data_version(demo):
     query = "q=torture&state=CHN"
-    first = search(query)
-    counts = facet_counts(first)
-    ids = [rec.pk for rec in recommendation_page(first, 1).object_list]
-
-    again = search(query)
-    with django_assert_num_queries(2):  # count, the page's rows by id: no facet counts, no ranking
-        assert facet_counts(again) == counts
-        assert [rec.pk for rec in recommendation_page(again, 1).object_list] == ids
+    first = indexed_list(search(query))
+    rec = Recommendation.objects.get(pk=int(first.ids[0]))
+    assert rec.status == "not-reported"
 
     recommendation_set_status(
-        recommendation=Recommendation.objects.get(pk=ids[0]),
+        recommendation=rec,
         status="in-progress",
         effective_date=datetime.date(2016, 5, 1),
         source=StatusSource.PROGRESS_UPDATE,
     )
+
     statuses = {facet.name: facet for facet in facet_counts(search(query))}["status"]
     assert {value.value: value.count for value in statuses.values}["in-progress"] == 1
+    assert {value.value: value.count for value in statuses.values}["not-reported"] == len(first.ids) - 1
 
 
-def test_without_the_public_cache_every_request_counts_again(demo, settings, django_assert_num_queries):
-    settings.PUBLIC_CACHE_SECONDS = 0
-    facet_counts(search("q=torture"))
+def test_the_facet_index_is_shared_through_the_cache(demo, django_assert_num_queries):
+    from django.core.cache import cache
 
-    filterset = search("q=torture")
-    with django_assert_num_queries(3):  # count, page, facets
-        list(recommendation_page(filterset, 1).object_list)
-        facet_counts(filterset)
+    from recommendations import facet_index
+
+    built = facet_index.current(search("").data_version)
+    facet_index.forget()  # another worker: reads it from the cache, not from the database
+    with django_assert_num_queries(0):
+        again = facet_index.current(built.version)
+    assert again.ids.tolist() == built.ids.tolist()
+    assert cache.get(f"facet-index:{built.version}") is not None
 
 
 def test_a_recommendation_with_related_ones_is_cached_until_the_data_changes(demo, django_assert_num_queries):
@@ -222,53 +254,6 @@ def test_editing_relations_in_the_admin_way_reindexes(demo):
     assert rec.f_institutions == ["ministry-of-justice"]
     assert count("institution=ministry-of-justice") == 1
     assert count("theme=digital-rights-and-online-spaces&q=online") == 1
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "",
-        "state=CHN",
-        "theme=upr-info-torture-and-other-cid-treatment",
-        "position=noted",
-        "position=noted&position=supported",
-        "cycle=2",
-        "requires_legislation=false",
-        "mechanism=upr",
-        "status=not-reported",
-    ],
-)
-def test_counts_over_every_row_come_from_the_summary_of_the_data_version(demo, settings, query):
-    settings.PUBLIC_CACHE_SECONDS = 0
-    from recommendations.models import FacetCount
-    from recommendations.selectors import _facet_rows
-
-    filterset = search(query)
-    assert sorted(_facet_rows(filterset)) == sorted(_facet_rows(filterset, summary=False))
-    version = filterset.data_version
-    assert set(FacetCount.objects.values_list("version", flat=True)) == {version}
-    assert FacetCount.objects.get(filter_facet="", facet="state", value="CHN").count == count("state=CHN")
-    noted = FacetCount.objects.get(filter_facet="position", filter_value="noted", facet="state", value="CHN")
-    assert noted.count == count("position=noted&state=CHN")
-
-
-def test_the_summary_is_written_again_when_the_data_changes(demo, settings):
-    settings.PUBLIC_CACHE_SECONDS = 0
-    from recommendations.models import FacetCount
-
-    facet_counts(search(""))
-    rec = Recommendation.objects.filter(f_state="CHN").exclude(status="in-progress").first()
-    recommendation_set_status(
-        recommendation=rec,
-        status="in-progress",
-        effective_date=datetime.date(2016, 5, 1),
-        source=StatusSource.PROGRESS_UPDATE,
-    )
-    filterset = search("")
-    statuses = {facet.name: facet for facet in facet_counts(filterset)}["status"]
-
-    assert {value.value: value.count for value in statuses.values}["in-progress"] == count("status=in-progress")
-    assert set(FacetCount.objects.values_list("version", flat=True)) == {filterset.data_version}
 
 
 def test_facets_show_their_largest_values_unless_expanded(demo):
