@@ -19,16 +19,17 @@ Memory: ~4 MB per process at 33k rows, ~40 MB at 300k.
 
 from __future__ import annotations
 
+import io
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.cache import cache
-from django.db.models import Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db import connection, transaction
 
 from recommendations.filters import RecommendationFilterSet, ordering_for
-from recommendations.models import DataVersion, Recommendation
+from recommendations.models import Recommendation
 
 CACHE_SECONDS = 7 * 24 * 3600  # keyed by the data version: a newer version never reads it
 # Below this share of the rows, the values of an array facet are gathered row by row;
@@ -109,14 +110,7 @@ class FacetIndex:
             return column.codes
         if len(rows) > GATHER_SHARE * len(self):
             return column.codes[selected[column.owner]]
-        starts = column.starts[rows]
-        lengths = column.starts[rows + 1] - starts
-        total = int(lengths.sum())
-        if not total:
-            return column.codes[:0]
-        # Position k of the gathered values is starts[row] + (k - where that row's run begins).
-        runs = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        return column.codes[runs + np.arange(total)]
+        return column.codes[gather(column.starts, rows)]
 
 
 def facet_columns() -> dict[str, str]:
@@ -169,63 +163,114 @@ def _key(version: int) -> str:
     return f"facet-index:{version}"
 
 
-_ORDERS = {  # ordering -> the ORDER BY of each row's place (`filters.ordering_for`)
+_ORDERS = {  # ordering -> its ORDER BY (`filters.ordering_for`)
+    "-date": ordering_for("-date", False),  # the default: the rows' own order
     "date": ordering_for("date", False),
     "paragraph": ordering_for("paragraph", False),
     # Relevance ties are broken by what follows the rank.
     "relevance": ordering_for("relevance", True)[1:],
 }
+_SEPARATOR = "\x1f"  # between the values of an array in the COPY text (none holds it)
+_NULL = "\\N"  # COPY's text for NULL
 
 
 def build() -> FacetIndex:
-    """Read every row's facet values and places, and the data version, in one statement."""
-    columns = facet_columns()
-    places = {f"o_{name}": Window(RowNumber(), order_by=order) for name, order in _ORDERS.items()}
-    query = (
-        Recommendation.objects.order_by(*ordering_for("-date", False))
-        .annotate(data_version=Subquery(DataVersion.objects.filter(pk=1).values("version")[:1]), **places)
-        .values_list("data_version", "id", *places, *columns.values())
-    )
-    rows = list(query.iterator(chunk_size=5000))
-    if not rows:
-        from recommendations.vocabulary import data_version
-
-        rows_version, fields = data_version(), [()] * (2 + len(places) + len(columns))
-    else:
-        fields = list(zip(*rows, strict=True))
-        rows_version = fields[0][0] or 0
-    ids = np.asarray(fields[1], dtype=np.int64)
-    id_rows = np.argsort(ids, kind="stable")
-    arrays, first = array_facets(), 2 + len(places)
+    """Read every row's facet values and places in each order, and the data version, from
+    one snapshot: COPY text parsed in bulk (~2 s at 300k rows, 0.2 s at 33k)."""
+    with _snapshot(), connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM recommendations_dataversion WHERE id = 1")
+        found = cursor.fetchone()
+        orders = {name: _ids(cursor, order) for name, order in _ORDERS.items()}
+        columns = facet_columns()
+        arrays = array_facets()
+        select = ", ".join(
+            f"array_to_string({column}, E'{_SEPARATOR}')" if name in arrays else f"{column}::text"
+            for name, column in columns.items()
+        )
+        table = Recommendation._meta.db_table
+        lines = _copy_out(cursor, f"SELECT id, {select} FROM {table}")  # noqa: S608 - model names only
+    fields = list(zip(*(line.split("\t") for line in lines), strict=True)) or [()] * (1 + len(columns))
+    ids = orders["-date"]
+    id_rows = np.argsort(ids, kind="stable").astype(np.int32)
+    sorted_ids = ids[id_rows]
+    fetched = np.asarray(fields[0], dtype=np.int64)
+    # Row k of the index (the default order) is line `source[k]` of the COPY.
+    by_id = np.argsort(fetched, kind="stable")
+    source = by_id[np.searchsorted(fetched[by_id], ids)] if len(ids) else np.zeros(0, dtype=np.int64)
+    places = {}
+    for name in ("date", "paragraph", "relevance"):
+        place = np.empty(len(ids), dtype=np.int32)
+        place[id_rows[np.searchsorted(sorted_ids, orders[name])]] = np.arange(len(ids), dtype=np.int32)
+        places[name] = place
     return FacetIndex(
-        version=rows_version,
+        version=found[0] if found else 0,
         ids=ids,
-        sorted_ids=ids[id_rows],
-        id_rows=id_rows.astype(np.int32),
-        orders={name: np.asarray(fields[2 + i], dtype=np.int32) - 1 for i, name in enumerate(_ORDERS)},
-        columns={name: _encode(fields[first + i], name in arrays) for i, name in enumerate(columns)},
+        sorted_ids=sorted_ids,
+        id_rows=id_rows,
+        orders=places,
+        columns={
+            name: (_encode_array if name in arrays else _encode_scalar)(fields[1 + i], source)
+            for i, name in enumerate(columns)
+        },
     )
 
 
-def _text(value) -> str:
-    """A value as PostgreSQL's `::text` writes it (the counts' values)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+@contextmanager
+def _snapshot():
+    """Every statement of the build sees the same data: one REPEATABLE READ transaction
+    (inside an outer transaction, that one's view: nothing else writes into it)."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
-def _encode(values, is_array: bool) -> Column:
+def _ids(cursor, order) -> np.ndarray:
+    sql, params = Recommendation.objects.order_by(*order).values_list("id").query.sql_with_params()
+    lines = _copy_out(cursor, cursor.mogrify(sql, params).decode())
+    return np.asarray(lines, dtype=np.int64)
+
+
+def _copy_out(cursor, sql: str) -> list[str]:
+    buffer = io.StringIO()
+    cursor.copy_expert(f"COPY ({sql}) TO STDOUT", buffer)
+    return buffer.getvalue().split("\n")[:-1]
+
+
+def gather(starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions of the values of `rows` in an array facet's `codes`, row after row."""
+    first = starts[rows]
+    lengths = starts[rows + 1] - first
+    # Position k is first[row] + (k - where that row's run begins).
+    return np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+
+
+def _encode_scalar(texts: tuple[str, ...], source: np.ndarray) -> Column:
+    codes: dict[str, int] = {_NULL: 0}
+    found = np.fromiter((codes.setdefault(text, len(codes)) for text in texts), dtype=np.int32, count=len(texts))
+    return Column(values=[text for text in codes if text != _NULL], codes=found[source])
+
+
+def _encode_array(texts: tuple[str, ...], source: np.ndarray) -> Column:
     codes: dict[str, int] = {}
-    if not is_array:
-        found = [0 if value is None else codes.setdefault(_text(value), len(codes)) + 1 for value in values]
-        return Column(values=list(codes), codes=np.asarray(found, dtype=np.int32))
-    flat = [codes.setdefault(_text(item), len(codes)) for row in values for item in row if item is not None]
-    lengths = np.asarray([sum(item is not None for item in row) for row in values], dtype=np.int64)
-    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    items = (item for text in texts if text and text != _NULL for item in text.split(_SEPARATOR))
+    flat = np.fromiter((codes.setdefault(item, len(codes)) for item in items), dtype=np.int32)
+    lengths = np.fromiter(
+        (text.count(_SEPARATOR) + 1 if text and text != _NULL else 0 for text in texts),
+        dtype=np.int64,
+        count=len(texts),
+    )
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
+    ordered_lengths = lengths[source]
+    ordered_starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(ordered_lengths, out=ordered_starts[1:])
     return Column(
         values=list(codes),
-        codes=np.asarray(flat, dtype=np.int32),
-        starts=starts,
-        owner=np.repeat(np.arange(len(lengths), dtype=np.int32), lengths),
+        codes=flat[gather(starts, source)],
+        starts=ordered_starts,
+        owner=np.repeat(np.arange(len(texts), dtype=np.int32), ordered_lengths),
     )
