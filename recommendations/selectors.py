@@ -36,6 +36,7 @@ from recommendations.models import (
 )
 from recommendations.vocabulary import data_version
 from stakeholders.models import Organisation, OrganisationKind
+from upr_portal.lib.copy import copy_out_arrays
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12  # values shown per facet (selected values always are)
@@ -152,16 +153,10 @@ def search_matches(q: str, version: int) -> tuple[np.ndarray, np.ndarray]:
         match, rank = search_match(q)
         query = SearchDocument.objects.filter(match).annotate(rank=rank).values_list("recommendation_id", "rank")
         inner, params = query.query.sql_with_params()
-        # As two strings of numbers: 55,000 matches parse in milliseconds, not as many tuples.
-        sql = f"SELECT string_agg(t.id::text, ' '), string_agg(t.rank::text, ' ') FROM ({inner}) AS t(id, rank)"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids, ranks = cursor.fetchone()
-        # ts_rank is a float4: parsed as one, equal ranks stay equal and ties break as in SQL.
-        found = (
-            np.fromstring(ids or "", dtype=np.int64, sep=" "),
-            np.fromstring(ranks or "", dtype=np.float32, sep=" "),
-        )
+        sql = f"SELECT t.id::int8, t.rank::float4 FROM ({inner}) AS t(id, rank)"  # noqa: S608 - compiled by Django
+        # ts_rank is a real (float4): kept as one, equal ranks stay equal and ties break as in SQL.
+        found = copy_out_arrays(sql, params, [("id", ">i8"), ("rank", ">f4")])
+        found = (found["id"], found["rank"])
         if key:
             cache.set(key, found, seconds)
     return found

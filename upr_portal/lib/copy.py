@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
 from django.db import connection
 
 NULL = "\\N"  # the NULL marker of every COPY here (an empty field stays an empty string)
@@ -128,3 +129,31 @@ def random_uuids(count: int) -> Iterator[str]:
     for start in range(0, 16 * count, 16):
         digits = f"{int.from_bytes(data[start : start + 16]) & _UUID_CLEAR | _UUID_SET:032x}"
         yield f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def copy_out_arrays(sql: str, params: Sequence, columns: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+    """The rows of a query as one numpy array per column, through COPY's binary format.
+
+    For many rows of fixed-width NOT NULL columns (`columns`: (name, numpy type of the
+    column's binary form, e.g. ">i8" for bigint, ">f4" for real), in the query's order):
+    PostgreSQL sends no text and Python builds no object per value.
+    """
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        query = cursor.mogrify(sql, params).decode()
+        cursor.copy_expert(f"COPY ({query}) TO STDOUT (FORMAT binary)", buffer)
+    data = buffer.getbuffer()
+    if bytes(data[:11]) != _BINARY_SIGNATURE:
+        raise ValueError("not PostgreSQL's binary COPY format")
+    extension = int.from_bytes(data[15:19], "big")
+    layout = [("fields", ">i2")]
+    for name, kind in columns:
+        layout += [(f"{name}_size", ">i4"), (name, kind)]
+    rows = np.frombuffer(data[19 + extension : len(data) - 2], dtype=np.dtype(layout))
+    for name, kind in columns:
+        if len(rows) and not (rows[f"{name}_size"] == np.dtype(kind).itemsize).all():
+            raise ValueError(f"column {name} is not a NOT NULL {kind}")
+    return {name: rows[name].astype(np.dtype(kind).newbyteorder("=")) for name, kind in columns}
