@@ -131,9 +131,8 @@ def copy_once(cursor, k: int, limit: int | None) -> int:
     created = cursor.rowcount
     cursor.execute(
         """
-        INSERT INTO recommendations_searchdocument (recommendation_id, document)
-        SELECT s.new_id, d.document
-        FROM recommendations_searchdocument d JOIN scale_recs s ON s.old_id = d.recommendation_id
+        INSERT INTO recommendations_searchentry (recommendation_id, vector)
+        SELECT s.new_id, e.vector FROM recommendations_searchentry e JOIN scale_recs s ON s.old_id = e.recommendation_id
         """
     )
     for table, other in LINK_TABLES:

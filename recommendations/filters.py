@@ -148,7 +148,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        match, rank = search_match(value, prefix="search__")
+        match, rank = search_match(value)
         return qs.filter(match).annotate(rank=rank)
 
     def order(self, qs: QuerySet, name: str, value: str) -> QuerySet:
@@ -175,14 +175,15 @@ class RecommendationFilterSet(django_filters.FilterSet):
         return qs
 
 
-def search_match(value: str, prefix: str = "") -> tuple[Q, SearchRank]:
-    """(condition, rank) of a `websearch_to_tsquery` search on `SearchDocument` (`prefix`:
-    the path to it), matching substrings too for queries in scripts without a stemmer."""
+def search_match(value: str, vector: str = "search__vector", document: str = "search_document") -> tuple[Q, SearchRank]:
+    """(condition, rank) of a `websearch_to_tsquery` search on recommendations (`vector`,
+    `document`: the paths to the tsvector and its text), matching substrings of the text
+    too for queries in scripts without a stemmer."""
     query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
-    match = Q(**{f"{prefix}vector": query})
+    match = Q(**{vector: query})
     if _NON_LATIN.search(value):
-        match |= Q(**{f"{prefix}document__icontains": value})
-    return match, SearchRank(F(f"{prefix}vector"), query)
+        match |= Q(**{f"{document}__icontains": value})
+    return match, SearchRank(F(vector), query)
 
 
 def ordering_for(choice: str | None, searching: bool) -> list:

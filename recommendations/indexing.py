@@ -1,10 +1,10 @@
 """Keeps each recommendation's search and facet columns in step with its relations.
 
 The public list filters and counts facets on one table: the `f_*` array columns
-(GIN-indexed). Search reads `SearchDocument`, one row per recommendation whose tsvector
-PostgreSQL generates. One set-based statement refreshes any number of recommendations;
-imports call it for what they touched, and signals call it when the admin edits a
-recommendation's relations.
+(GIN-indexed). Search reads `SearchEntry`, one narrow row per recommendation with the
+tsvector of its `search_document`. One set-based statement refreshes any number of
+recommendations; imports call it for what they touched, and signals call it when the
+admin edits a recommendation's relations.
 """
 
 from __future__ import annotations
@@ -74,7 +74,10 @@ updated AS (UPDATE recommendations_recommendation AS rec SET
     f_sdgs = COALESCE(sdgs.numbers, '{}'),
     f_recommending = COALESCE(sponsors.codes, '{}'),
     f_regions = COALESCE(sponsors.regions, '{}'),
-    f_institutions = COALESCE(institutions.slugs, '{}')
+    f_institutions = COALESCE(institutions.slugs, '{}'),
+    search_document = concat_ws(
+        ' ', rec.text, themes.names, groups.names, sponsors.names, institutions.names, state.name
+    )
 FROM targets
 JOIN recommendations_recommendation AS base ON base.id = targets.id
 JOIN recommendations_review AS review ON review.id = base.review_id
@@ -86,12 +89,16 @@ LEFT JOIN sdgs ON sdgs.id = targets.id
 LEFT JOIN sponsors ON sponsors.id = targets.id
 LEFT JOIN institutions ON institutions.id = targets.id
 WHERE rec.id = targets.id
-RETURNING rec.id,
-    concat_ws(' ', rec.text, themes.names, groups.names, sponsors.names, institutions.names, state.name) AS document
+RETURNING rec.id, rec.search_document
 )
-INSERT INTO recommendations_searchdocument AS s (recommendation_id, document) SELECT id, document FROM updated
-ON CONFLICT (recommendation_id) DO UPDATE SET document = excluded.document
-WHERE s.document IS DISTINCT FROM excluded.document
+INSERT INTO recommendations_searchentry AS s (recommendation_id, vector)
+SELECT id, to_tsvector('english', search_document) FROM updated
+ON CONFLICT (recommendation_id) DO UPDATE SET vector = excluded.vector WHERE s.vector IS DISTINCT FROM excluded.vector
+"""
+# The search entries of rows written with their `search_document` (an import's new rows).
+INDEX_SEARCH_SQL = """
+INSERT INTO recommendations_searchentry (recommendation_id, vector)
+SELECT id, to_tsvector('english', search_document) FROM recommendations_recommendation WHERE id = ANY(%s)
 """
 
 logger = logging.getLogger(__name__)
@@ -118,8 +125,15 @@ def reindex(ids: Iterable[int] | None = None) -> int:
     return count
 
 
+def index_search(ids: list[int]) -> None:
+    """Write the search entries of new rows that carry their `search_document` already."""
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(INDEX_SEARCH_SQL, [ids])
+
+
 INDEX_COLUMNS = (
-    "f_state", "f_mechanism", "f_cycle", "f_session", "f_date", "f_paragraph",
+    "search_document", "f_state", "f_mechanism", "f_cycle", "f_session", "f_date", "f_paragraph",
     "f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions",
 )  # fmt: skip
 

@@ -30,7 +30,7 @@ from recommendations.models import (
     Responsibility,
     ResponsibilityRole,
     Review,
-    SearchDocument,
+    SearchEntry,
     StatusChange,
     StatusSource,
 )
@@ -150,8 +150,8 @@ def search_matches(q: str, version: int) -> tuple[np.ndarray, np.ndarray]:
     key = f"search:{version}:{hashlib.sha256(q.encode()).hexdigest()[:32]}" if seconds > 0 else None
     found = cache.get(key) if key else None
     if found is None:
-        match, rank = search_match(q)
-        query = SearchDocument.objects.filter(match).annotate(rank=rank).values_list("recommendation_id", "rank")
+        match, rank = search_match(q, vector="vector", document="recommendation__search_document")
+        query = SearchEntry.objects.filter(match).annotate(rank=rank).values_list("recommendation_id", "rank")
         inner, params = query.query.sql_with_params()
         sql = f"SELECT t.id::int8, t.rank::float4 FROM ({inner}) AS t(id, rank)"  # noqa: S608 - compiled by Django
         # ts_rank is a real (float4): kept as one, equal ranks stay equal and ties break as in SQL.

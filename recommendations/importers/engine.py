@@ -21,11 +21,11 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from recommendations.indexing import index_search
 from recommendations.models import (
     Recommendation,
     RecommendationChange,
     Review,
-    SearchDocument,
     StatusChange,
     upr_cycle,
 )
@@ -33,7 +33,7 @@ from upr_portal.lib.copy import copy_lines, copy_pairs, random_uuids, reserve_id
 
 from .base import RowError
 from .resolve import Resolved, ensure_vocabulary
-from .rows import NEW_COLUMNS, SCALARS, SEARCH_COLUMNS, NewRows
+from .rows import NEW_COLUMNS, SCALARS, NewRows
 
 RELATIONS = {
     "recommending_states": "state_id",
@@ -326,12 +326,13 @@ class Writer:
 
         Rows are built (and `merged` filled for them) while PostgreSQL stores the
         previous ones."""
-        ids, rows = reserve_ids(Recommendation._meta.db_table, len(targets)), NewRows()
-        created = copy_lines(Recommendation._meta.db_table, NEW_COLUMNS, self._new_rows(rows, ids, targets, merged))
-        copy_lines(SearchDocument._meta.db_table, SEARCH_COLUMNS, rows.documents)
+        ids = reserve_ids(Recommendation._meta.db_table, len(targets))
+        created = copy_lines(Recommendation._meta.db_table, NEW_COLUMNS, self._new_rows(ids, targets, merged))
+        index_search(ids)
         return created
 
-    def _new_rows(self, rows: NewRows, ids: list[int], targets: list[Target], merged: dict) -> Iterator[str]:
+    def _new_rows(self, ids: list[int], targets: list[Target], merged: dict) -> Iterator[str]:
+        rows = NewRows()
         for pk, code, target in zip(ids, random_uuids(len(targets)), targets, strict=True):
             target.new_id = pk
             given = merged[id(target)] = self.merged(target)

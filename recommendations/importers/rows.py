@@ -1,5 +1,4 @@
-"""New recommendations as CSV lines for COPY, in `NEW_COLUMNS` order, and their search
-documents (`SEARCH_COLUMNS`).
+"""New recommendations as CSV lines for COPY, in `NEW_COLUMNS` order.
 
 An import creates tens of thousands of rows at once, and a generic per-value encoder
 cost more than PostgreSQL's own work; here each column is encoded by what it is: the
@@ -24,7 +23,6 @@ NEW_COLUMNS = (
     *("match_keys", "former_codes", "fingerprints", "provenance", "created_at", "updated_at"),
     *INDEX_COLUMNS,
 )
-SEARCH_COLUMNS = ("recommendation_id", "document")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -39,16 +37,13 @@ class NewRows:
         self.dates = f"{{}},{now},{now}"
         self.reviews: dict[int, tuple[str, str]] = {}
         self.facets: dict[tuple, str] = {}
-        self.documents: list[str] = []  # SEARCH_COLUMNS lines of the rows encoded so far
 
     def line(self, pk: int, code: str, review, source: str, merged: dict) -> str:
-        """One CSV line; `merged` is what `Writer.merged` gives for the recommendation. Its
-        search document goes to `documents`."""
+        """One CSV line; `merged` is what `Writer.merged` gives for the recommendation."""
         values, relations = merged["values"], merged["relations"]
         review_id, review_index = self._review(review)
         names, facets = self.index.facets(relations)
         document = " ".join(part for part in (values["text"], *names, review.state.name) if part)
-        self.documents.append(f"{pk},{csv_text(document)}\n")
         fields = (
             str(pk),
             code,
@@ -60,6 +55,7 @@ class NewRows:
             "{}",
             csv_text(json.dumps({source: merged["fingerprint"]}, ensure_ascii=False)),
             self.dates,
+            csv_text(document),
             review_index,
             csv_array(_DIGITS.findall(values["paragraph"])),
             self._facets(facets),
