@@ -23,6 +23,7 @@ import io
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from django.core.cache import cache
@@ -74,19 +75,38 @@ class FacetIndex:
     def rows_of(self, ids) -> tuple[np.ndarray, np.ndarray]:
         """(rows, found): the row of each id, and which ids this copy holds."""
         ids = np.asarray(ids, dtype=np.int64)
+        table = self._row_by_id
+        if table is not None:  # ids are dense enough: one lookup each
+            inside = (ids >= 0) & (ids < len(table))
+            rows = np.full(len(ids), -1, dtype=np.int32)
+            rows[inside] = table[ids[inside]]
+            found = rows >= 0
+            return rows[found], found
         places = np.searchsorted(self.sorted_ids, ids)
         places[places == len(self.sorted_ids)] = 0
         found = self.sorted_ids[places] == ids if len(self.sorted_ids) else np.zeros(len(ids), dtype=bool)
         return self.id_rows[places[found]], found
 
+    @cached_property
+    def _row_by_id(self) -> np.ndarray | None:
+        """id -> row (-1: none), unless the ids are too sparse for a table."""
+        top = int(self.sorted_ids[-1]) + 1 if len(self.sorted_ids) else 0
+        if top > 4 * len(self) + 100_000:
+            return None
+        table = np.full(top, -1, dtype=np.int32)
+        table[self.ids] = np.arange(len(self), dtype=np.int32)
+        return table
+
     def mask(self, facet: str, values: set[str]) -> np.ndarray:
         """Rows having any of `values` (text, as in the counts) in `facet`."""
         column = self.columns[facet]
-        wanted = [code for code, value in enumerate(column.values) if value in values]
+        offset = 0 if column.is_array else 1  # scalar codes are shifted by one: 0 is NULL
+        wanted = np.zeros(len(column.values) + offset, dtype=bool)
+        wanted[[code + offset for code, value in enumerate(column.values) if value in values]] = True
         if not column.is_array:
-            return np.isin(column.codes, np.asarray(wanted, dtype=column.codes.dtype) + 1)
+            return wanted[column.codes]
         rows = np.zeros(len(self), dtype=bool)
-        rows[column.owner[np.isin(column.codes, np.asarray(wanted, dtype=column.codes.dtype))]] = True
+        rows[column.owner[wanted[column.codes]]] = True
         return rows
 
     def counts(self, facet: str, rows: np.ndarray, selected: np.ndarray) -> list[tuple[str, str, int]]:

@@ -195,26 +195,57 @@ def facet_index_write() -> None:
 
 
 def _facets(filterset: RecommendationFilterSet, rows: list[tuple[str, str, int]], limit: int, expanded) -> list[Facet]:
-    labels = filterset.vocabulary
-    chosen = {name: _selected(filterset, name) for name in RecommendationFilterSet.FACETS}
-    facets = {
-        name: Facet(name=name, label=str(filterset.filters[name].label)) for name in RecommendationFilterSet.FACETS
-    }
+    """Facets with their selected values and their `limit` largest (by count, then label;
+    cycles and sessions in their own order), every value of those `expanded`. Only values
+    that may be shown are labelled: a facet can have thousands (sessions)."""
+    found: dict[str, list[tuple[str, int]]] = {name: [] for name in RecommendationFilterSet.FACETS}
     for name, value, count in rows:
-        value = _display_value(name, value)
-        label = _label(labels, name, value)
-        facets[name].values.append(FacetValue(value, label, count, value in chosen[name]))
-        facets[name].total += count
-    for facet in facets.values():
-        if facet.name in ("cycle", "session"):  # an ordered scale: keep its order
-            facet.values.sort(key=lambda v: -int(v.value))
+        found[name].append((_display_value(name, value), count))
+    label = _labeller(filterset.vocabulary)
+    facets = []
+    for name, values in found.items():
+        facet = Facet(name=name, label=str(filterset.filters[name].label), total=sum(count for _, count in values))
+        chosen = _selected(filterset, name)
+        if name in ("cycle", "session"):  # an ordered scale: keep its order
+            values.sort(key=lambda item: -int(item[0]))
+            shown = [item for i, item in enumerate(values) if name in expanded or item[0] in chosen or i < limit]
+            facet.values = [FacetValue(value, label(name, value), count, value in chosen) for value, count in shown]
         else:
-            facet.values.sort(key=lambda v: (not v.selected, -v.count, v.label))
-        if facet.name in expanded:
-            continue
-        shown = [v for i, v in enumerate(facet.values) if v.selected or i < limit]
-        facet.more, facet.values = len(facet.values) - len(shown), shown
-    return list(facets.values())
+            selected = _by_count(name, [item for item in values if item[0] in chosen], len(values), label)
+            others = [item for item in values if item[0] not in chosen]
+            room = len(others) if name in expanded else max(limit - len(selected), 0)
+            facet.values = [FacetValue(*item, True) for item in selected]
+            facet.values += [FacetValue(*item, False) for item in _by_count(name, others, room, label)]
+        facet.more = len(values) - len(facet.values)
+        facets.append(facet)
+    return facets
+
+
+def _by_count(name: str, values: list[tuple[str, int]], room: int, label) -> list[tuple[str, str, int]]:
+    """The first `room` of `values` by count, then label, as (value, label, count); only
+    those that can make it (ties with the last one included) are labelled."""
+    if room < len(values):
+        values = sorted(values, key=lambda item: -item[1])
+        values = [item for item in values if room and item[1] >= values[room - 1][1]]
+    labelled = sorted(((value, label(name, value), count) for value, count in values), key=lambda v: (-v[2], v[1]))
+    return labelled[:room]
+
+
+def _labeller(labels: dict):
+    """label(facet, value) in the active language; the phrases are translated once."""
+    yes, no = gettext("Yes"), gettext("No")
+    cycle, session = gettext("Cycle %(number)s"), gettext("Session %(number)s")
+
+    def label(name: str, value: str) -> str:
+        if name == "requires_legislation":
+            return yes if value == "true" else no
+        if name == "cycle":
+            return cycle % {"number": value}
+        if name == "session":
+            return session % {"number": value}
+        return str(labels.get(FACET_VOCABULARY[name], {}).get(value, value))
+
+    return label
 
 
 FACET_VOCABULARY = {
@@ -452,13 +483,12 @@ def assignments_for_organisation(organisation, *, role: str = "", status: str = 
 def filter_summary(filterset: RecommendationFilterSet) -> list[tuple[str, list[str]]]:
     """The active filters of a valid FilterSet as (filter label, value labels), to show a
     person which recommendations an action will apply to."""
-    labels, summary = filterset.vocabulary, []
+    label, summary = _labeller(filterset.vocabulary), []
     for name, value in filterset.active_filters().items():
         values = value if isinstance(value, list) else [value]
         if name in FACET_VOCABULARY or name == "requires_legislation":
             shown = [
-                _label(
-                    labels,
+                label(
                     name,
                     _display_value(name, str(item).lower() if name == "requires_legislation" else str(item)),
                 )
