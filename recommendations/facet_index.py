@@ -53,6 +53,19 @@ class Column:
     codes: np.ndarray
     starts: np.ndarray | None = None
     owner: np.ndarray | None = None
+    # The rows of each value: value_rows[value_starts[c]:value_starts[c + 1]] have value c.
+    value_rows: np.ndarray | None = None
+    value_starts: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.value_rows is None:
+            codes = self.codes if self.is_array else self.codes - 1  # scalar: 0 is NULL
+            present = codes >= 0
+            order = np.argsort(codes[present], kind="stable")
+            owners = self.owner if self.is_array else np.arange(len(codes), dtype=np.int32)
+            self.value_rows = owners[present][order]
+            self.value_starts = np.zeros(len(self.values) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(codes[present], minlength=len(self.values)), out=self.value_starts[1:])
 
     @property
     def is_array(self) -> bool:
@@ -68,6 +81,7 @@ class FacetIndex:
     orders: dict[str, np.ndarray]  # ordering -> each row's place in it (0 first)
     columns: dict[str, Column]
     totals: dict[str, list] = field(default_factory=dict)  # facet -> its counts over every row
+    _in_order: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -100,37 +114,70 @@ class FacetIndex:
     def mask(self, facet: str, values: set[str]) -> np.ndarray:
         """Rows having any of `values` (text, as in the counts) in `facet`."""
         column = self.columns[facet]
-        offset = 0 if column.is_array else 1  # scalar codes are shifted by one: 0 is NULL
-        wanted = np.zeros(len(column.values) + offset, dtype=bool)
-        wanted[[code + offset for code, value in enumerate(column.values) if value in values]] = True
-        if not column.is_array:
-            return wanted[column.codes]
         rows = np.zeros(len(self), dtype=bool)
-        rows[column.owner[wanted[column.codes]]] = True
+        for code, value in enumerate(column.values):
+            if value in values:
+                rows[column.value_rows[column.value_starts[code] : column.value_starts[code + 1]]] = True
         return rows
 
-    def counts(self, facet: str, rows: np.ndarray, selected: np.ndarray) -> list[tuple[str, str, int]]:
-        """(facet, value, count) of the values present in `rows` (row numbers; `selected`
-        the same rows as a mask), NULL left out. Those over every row are counted once."""
-        if len(rows) == len(self) and facet in self.totals:
+    def counts(self, facet: str, rows: np.ndarray | None, selected: np.ndarray | None) -> list[tuple[str, str, int]]:
+        """(facet, value, count) of the values present in `rows` (row numbers, `selected`
+        the same rows as a mask; None: every row), NULL left out. Those over every row are
+        counted once per copy."""
+        if rows is None and facet in self.totals:
             return self.totals[facet]
         column = self.columns[facet]
         if not column.is_array:
-            found = np.bincount(column.codes[rows], minlength=len(column.values) + 1)[1:]
+            codes = column.codes if rows is None else column.codes[rows]
+            found = np.bincount(codes, minlength=len(column.values) + 1)[1:]
         else:
             found = np.bincount(self._array_codes(column, rows, selected), minlength=len(column.values))
         values = column.values
         counted = [(facet, values[code], int(found[code])) for code in np.flatnonzero(found)]
-        if len(rows) == len(self):
+        if rows is None:
             self.totals[facet] = counted
         return counted
 
-    def _array_codes(self, column: Column, rows: np.ndarray, selected: np.ndarray) -> np.ndarray:
-        if len(rows) == len(self):
+    def _array_codes(self, column: Column, rows: np.ndarray | None, selected: np.ndarray | None) -> np.ndarray:
+        if rows is None:
             return column.codes
         if len(rows) > GATHER_SHARE * len(self):
             return column.codes[selected[column.owner]]
         return column.codes[gather(column.starts, rows)]
+
+    def rows_in_order(self, ordering: str) -> np.ndarray:
+        """Every row in `ordering` ("date", "paragraph"), worked out once per copy."""
+        found = self._in_order.get(ordering)
+        if found is None:
+            found = self._in_order[ordering] = np.argsort(self.orders[ordering], kind="stable").astype(np.int32)
+        return found
+
+
+class OrderedIds:
+    """The ids of `rows` by ascending `keys` (unique), sorted only as far as a page asks:
+    a page near the start takes the first rows by partition, not by sorting every match."""
+
+    def __init__(self, ids: np.ndarray, rows: np.ndarray, keys: np.ndarray) -> None:
+        self.ids, self.rows, self.keys = ids, rows, keys
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self[0 : len(self)])
+
+    def __getitem__(self, part):
+        if isinstance(part, (int, np.integer)):
+            return self[part : part + 1][0]
+        start, stop, _ = part.indices(len(self))
+        if stop <= start:
+            return self.ids[:0]
+        if stop < len(self) // 2:
+            first = np.argpartition(self.keys, stop - 1)[:stop]
+            first = first[np.argsort(self.keys[first])]
+        else:
+            first = np.argsort(self.keys)
+        return self.ids[self.rows[first[start:stop]]]
 
 
 def facet_columns() -> dict[str, str]:

@@ -90,7 +90,7 @@ class IdPaginator(Paginator):
 class IndexedList:
     """A filtered list worked out on `facet_index`: its ids in order and its facet counts."""
 
-    ids: np.ndarray
+    ids: np.ndarray | facet_index.OrderedIds
     facet_rows: list[tuple[str, str, int]]
 
     @property
@@ -102,7 +102,8 @@ def indexed_list(filterset: RecommendationFilterSet) -> IndexedList:
     """The valid `filterset`'s results from this data version's facet index (once per
     request): PostgreSQL answers the search (`q`: the matching ids with their rank, one
     query), and the facet filters, every facet's counts under the other filters, the
-    number of results and their order come from the index's arrays."""
+    number of results and their order come from the index's arrays. A set of rows is a
+    boolean mask, or None for every row."""
     done = filterset.__dict__.get("_indexed_list")
     if done is not None:
         return done
@@ -112,28 +113,34 @@ def indexed_list(filterset: RecommendationFilterSet) -> IndexedList:
     masks = {
         name: index.mask(name, _selected(filterset, name)) for name in RecommendationFilterSet.FACETS if name in active
     }
-    matched = searched.copy()
-    for mask in masks.values():
-        matched &= mask
-    matched_rows, facet_rows = np.flatnonzero(matched), []
+    matched = _every(searched, masks.values())
+    matched_rows = None if matched is None else np.flatnonzero(matched)
+    facet_rows = []
     for name in RecommendationFilterSet.FACETS:
         within, rows = matched, matched_rows
         if name in masks:  # a filtered facet counts under the other filters only
-            within = searched.copy()
-            for other, mask in masks.items():
-                if other != name:
-                    within &= mask
-            rows = np.flatnonzero(within)
+            within = _every(searched, [mask for other, mask in masks.items() if other != name])
+            rows = None if within is None else np.flatnonzero(within)
         facet_rows += index.counts(name, rows, within)
-    ordered = _ordered_rows(filterset, index, matched_rows, rank)
-    done = filterset.__dict__["_indexed_list"] = IndexedList(ids=index.ids[ordered], facet_rows=facet_rows)
+    ids = _ordered_ids(filterset, index, matched, matched_rows, rank)
+    done = filterset.__dict__["_indexed_list"] = IndexedList(ids=ids, facet_rows=facet_rows)
     return done
 
 
-def _search_rows(filterset: RecommendationFilterSet, index, q: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """(rows matching `q` as a mask, each row's rank); every row and no rank without `q`."""
+def _every(first: np.ndarray | None, masks) -> np.ndarray | None:
+    """The rows in `first` and in every mask (None: every row); the masks are not changed."""
+    found = first
+    for mask in masks:
+        found = mask if found is None else found & mask
+    return found
+
+
+def _search_rows(
+    filterset: RecommendationFilterSet, index, q: str | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(rows matching `q` as a mask, each row's rank); None and None without `q`."""
     if not q:
-        return np.ones(len(index), dtype=bool), None
+        return None, None
     ids, ranks = search_matches(q.strip(), filterset.data_version)
     rows, present = index.rows_of(ids)
     searched, rank = np.zeros(len(index), dtype=bool), np.zeros(len(index), dtype=np.float32)
@@ -162,14 +169,20 @@ def search_matches(q: str, version: int) -> tuple[np.ndarray, np.ndarray]:
     return found
 
 
-def _ordered_rows(filterset: RecommendationFilterSet, index, rows: np.ndarray, rank) -> np.ndarray:
-    """`rows` (ascending: the default order, newest first) in the order asked for."""
+def _ordered_ids(filterset: RecommendationFilterSet, index, matched, rows, rank):
+    """The ids of the matching rows in the order asked for (`filters.ordering_for`); rows
+    are numbered in the default order (newest first), the other orders are places."""
     choice = filterset.form.cleaned_data.get("ordering") or ("relevance" if rank is not None else "-date")
     if choice == "relevance" and rank is not None:  # best rank first, ties as `ordering_for`
-        return rows[np.lexsort((index.orders["relevance"][rows], -rank[rows]))]
+        # ts_rank >= 0: its float32 bits order as its values; one unique key per row.
+        descending = np.uint64(0xFFFFFFFF) - rank[rows].view(np.uint32).astype(np.uint64)
+        keys = (descending << np.uint64(32)) | index.orders["relevance"][rows].astype(np.uint64)
+        return facet_index.OrderedIds(index.ids, rows, keys)
     if choice in ("date", "paragraph"):
-        return rows[np.argsort(index.orders[choice][rows], kind="stable")]
-    return rows
+        if matched is None:
+            return index.ids[index.rows_in_order(choice)]
+        return facet_index.OrderedIds(index.ids, rows, index.orders[choice][rows])
+    return index.ids if matched is None else index.ids[rows]
 
 
 LIST_FIELDS = (
