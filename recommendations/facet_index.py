@@ -201,10 +201,10 @@ def current(version: int) -> FacetIndex:
         held = _current
         if held is not None and held.version >= version:
             return held
-        held = cache.get(_key(version))
+        held = cache.get(cache_key(version))
         if held is None:
             held = build()
-            cache.set(_key(held.version), held, CACHE_SECONDS)
+            cache.set(cache_key(held.version), held, CACHE_SECONDS)
         _current = held
         return held
 
@@ -213,10 +213,10 @@ def refresh() -> FacetIndex:
     """Build the current version's copy into the shared cache unless it is there (the background job)."""
     from recommendations.vocabulary import data_version
 
-    held = cache.get(_key(data_version()))
+    held = cache.get(cache_key(data_version()))
     if held is None:
         held = build()
-        cache.set(_key(held.version), held, CACHE_SECONDS)
+        cache.set(cache_key(held.version), held, CACHE_SECONDS)
     return held
 
 
@@ -226,8 +226,13 @@ def forget() -> None:
     _current = None
 
 
-def _key(version: int) -> str:
-    return f"facet-index:{version}"
+# Bumped whenever the layout of FacetIndex or Column changes: a copy pickled by older
+# code is then never read.
+LAYOUT = 2
+
+
+def cache_key(version: int) -> str:
+    return f"facet-index:{LAYOUT}:{version}"
 
 
 _ORDERS = {  # ordering -> its ORDER BY (`filters.ordering_for`)

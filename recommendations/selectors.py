@@ -36,7 +36,7 @@ from recommendations.models import (
 )
 from recommendations.vocabulary import data_version
 from stakeholders.models import Organisation, OrganisationKind
-from upr_portal.lib.copy import copy_out_arrays
+from upr_portal.lib.copy import packed_columns
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12  # values shown per facet (selected values always are)
@@ -159,10 +159,8 @@ def search_matches(q: str, version: int) -> tuple[np.ndarray, np.ndarray]:
     if found is None:
         match, rank = search_match(q, vector="vector", document="recommendation__search_document")
         query = SearchEntry.objects.filter(match).annotate(rank=rank).values_list("recommendation_id", "rank")
-        inner, params = query.query.sql_with_params()
-        sql = f"SELECT t.id::int8, t.rank::float4 FROM ({inner}) AS t(id, rank)"  # noqa: S608 - compiled by Django
         # ts_rank is a real (float4): kept as one, equal ranks stay equal and ties break as in SQL.
-        found = copy_out_arrays(sql, params, [("id", ">i8"), ("rank", ">f4")])
+        found = packed_columns(*query.query.sql_with_params(), [("id", "bigint"), ("rank", "real")])
         found = (found["id"], found["rank"])
         if key:
             cache.set(key, found, seconds)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from recommendations import facet_index
 from recommendations.models import Recommendation
 from recommendations.services import recommendations_import
 from recommendations.vocabulary import data_version
@@ -16,7 +17,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_inf
 def wait_for_index(version: int, seconds: float = 60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        found = cache.get(f"facet-index:{version}")
+        found = cache.get(facet_index.cache_key(version))
         if found is not None:
             return found
         time.sleep(0.2)
