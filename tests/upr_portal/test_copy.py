@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from recommendations.importers.base import paused_gc
-from upr_portal.lib.copy import LineStream, array_literal, copy_rows, csv_array, csv_text, random_uuids
+from upr_portal.lib.copy import LineStream, array_literal, copy_rows, csv_array, csv_text, packed_columns, random_uuids
 
 COLUMNS = ("t", "n", "b", "d", "u", "a", "i", "j")
 ODD_TEXTS = ['say "hi", then \\N', "", "\\N", "line\nbreak\r\nand, comma", "tab\there", "' quote", "ünïcødé ‘’ “”"]
@@ -93,3 +93,22 @@ def test_the_collector_is_paused_for_an_import_and_restored_after():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+@pytest.mark.django_db
+def test_packed_columns_read_numbers_as_arrays_in_the_querys_order():
+    sql = "SELECT v.id, v.n, v.r FROM (VALUES (%s, 7, 0.25::real), (3, -1, 1.5), (9000000000, 0, 0)) AS v(id, n, r)"
+
+    found = packed_columns(sql, [12], [("id", "bigint"), ("n", "integer"), ("r", "real")])
+
+    assert found["id"].tolist() == [12, 3, 9_000_000_000]
+    assert found["n"].tolist() == [7, -1, 0]
+    assert found["r"].tolist() == [0.25, 1.5, 0.0]
+    assert (found["id"].dtype.name, found["n"].dtype.name, found["r"].dtype.name) == ("int64", "int32", "float32")
+
+
+@pytest.mark.django_db
+def test_packed_columns_of_no_rows_are_empty():
+    found = packed_columns("SELECT 1 WHERE false", [], [("one", "integer")])
+
+    assert found["one"].tolist() == []

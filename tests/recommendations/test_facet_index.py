@@ -1,0 +1,66 @@
+"""The in-memory facet index: built from one snapshot, read as PostgreSQL would answer."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommendations import facet_index
+from recommendations.models import Recommendation
+from recommendations.services import recommendations_import
+from recommendations.vocabulary import data_version
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_info_sample_5_states.csv"
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_empty_database_gives_an_empty_index():
+    index = facet_index.build()
+
+    assert (len(index), index.version) == (0, data_version())
+    assert index.counts("state", None, None) == []
+    assert index.mask("state", {"CHN"}).tolist() == []
+
+
+def test_rows_follow_the_default_order_and_masks_match_the_columns():
+    recommendations_import(path=SAMPLE)
+    index = facet_index.build()
+    newest_first = Recommendation.objects.order_by("-f_date", "-f_session", "f_paragraph", "id")
+
+    assert index.ids.tolist() == list(newest_first.values_list("id", flat=True))
+    assert index.version == data_version()
+    chinese = set(Recommendation.objects.filter(f_state="CHN").values_list("id", flat=True))
+    assert set(index.ids[index.mask("state", {"CHN"})].tolist()) == chinese
+    bulgarian = set(Recommendation.objects.filter(f_recommending__contains=["BGR"]).values_list("id", flat=True))
+    assert set(index.ids[index.mask("recommending_state", {"BGR"})].tolist()) == bulgarian
+
+
+def test_ids_unknown_to_the_index_are_left_out():
+    recommendations_import(path=SAMPLE)
+    index = facet_index.build()
+    known = index.ids[:3]
+
+    rows, found = index.rows_of([known[0], -5, known[2], 10**12])
+
+    assert found.tolist() == [True, False, True, False]
+    assert index.ids[rows].tolist() == [known[0], known[2]]
+
+
+def test_ordered_ids_give_every_slice_of_the_full_sort():
+    rng = np.random.default_rng(3)
+    keys = rng.permutation(1000).astype(np.uint64)
+    rows = np.arange(1000)
+    ids = np.arange(5000, 6000)
+    ordered = facet_index.OrderedIds(ids, rows, keys)
+    expected = ids[np.argsort(keys)].tolist()
+
+    assert len(ordered) == 1000
+    for start, stop in ((0, 20), (20, 40), (480, 500), (980, 1000), (990, 1200), (30, 30)):
+        assert ordered[start:stop].tolist() == expected[start:stop]
+    assert ordered[7] == expected[7]
+    assert list(ordered) == expected
+
+
+def test_the_cache_key_holds_the_layout():
+    assert facet_index.cache_key(41) == f"facet-index:{facet_index.LAYOUT}:41"
