@@ -20,6 +20,7 @@ Memory: ~4 MB per process at 33k rows, ~40 MB at 300k.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -320,10 +321,19 @@ def gather(starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
 
 
+_ESCAPED = re.compile(r"\\(.)")
+_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def unescape(text: str) -> str:
+    """A value as COPY's text format wrote it, back as it is (backslash sequences)."""
+    return _ESCAPED.sub(lambda found: _ESCAPES.get(found[1], found[1]), text) if "\\" in text else text
+
+
 def _encode_scalar(texts: tuple[str, ...], source: np.ndarray) -> Column:
     codes: dict[str, int] = {_NULL: 0}
     found = np.fromiter((codes.setdefault(text, len(codes)) for text in texts), dtype=np.int32, count=len(texts))
-    return Column(values=[text for text in codes if text != _NULL], codes=found[source])
+    return Column(values=[unescape(text) for text in codes if text != _NULL], codes=found[source])
 
 
 def _encode_array(texts: tuple[str, ...], source: np.ndarray) -> Column:
@@ -341,7 +351,7 @@ def _encode_array(texts: tuple[str, ...], source: np.ndarray) -> Column:
     ordered_starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(ordered_lengths, out=ordered_starts[1:])
     return Column(
-        values=list(codes),
+        values=[unescape(text) for text in codes],
         codes=flat[gather(starts, source)],
         starts=ordered_starts,
         owner=np.repeat(np.arange(len(texts), dtype=np.int32), ordered_lengths),

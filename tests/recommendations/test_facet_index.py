@@ -64,3 +64,8 @@ def test_ordered_ids_give_every_slice_of_the_full_sort():
 
 def test_the_cache_key_holds_the_layout():
     assert facet_index.cache_key(41) == f"facet-index:{facet_index.LAYOUT}:41"
+
+
+def test_values_come_back_from_copy_text_as_they_are():
+    assert facet_index.unescape("plain-slug") == "plain-slug"
+    assert facet_index.unescape("a\\\\b\\tc\\nd") == "a\\b\tc\nd"

@@ -292,3 +292,16 @@ def test_related_rows_are_the_related_recommendations(demo):
         assert related_rows(rec) == expected
         checked += bool(expected)
     assert checked > 5
+
+
+@pytest.mark.parametrize("word", ["酷刑", "التعذيب", "пытки"])
+def test_words_in_scripts_without_a_stemmer_match_as_substrings(demo, word):
+    rec = Recommendation.objects.get(f_state="CHN", paragraph="186.2")
+    Recommendation.objects.filter(pk=rec.pk).update(text=f"{rec.text} ({word}公约)")
+    reindex([rec.pk])
+
+    filterset = search(f"q={word}")
+
+    assert list(filterset.qs.values_list("pk", flat=True)) == [rec.pk]
+    assert [int(pk) for pk in indexed_list(filterset).ids] == [rec.pk]
+    assert [rec.pk for rec in recommendation_page(filterset, 1).object_list] == [rec.pk]
