@@ -4,6 +4,7 @@ Defaults are safe for production (DEBUG off, HTTPS redirect on, secure cookies);
 `make run` sets DEBUG=1 for a local demo. Every variable is documented in README.md.
 """
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -173,6 +174,10 @@ else:
         "control_folder": str(CELERY_DATA_DIR / "control"),
         "store_processed": False,
     }
+    # Jobs queued before the worker starts (`make run` loads the demo data first) need them.
+    for _folder in ("queue", "processed", "control"):
+        with contextlib.suppress(OSError):  # a read-only checkout: the worker's start script makes them
+            (CELERY_DATA_DIR / _folder).mkdir(parents=True, exist_ok=True)
 # Job state lives in our own models (e.g. ImportRun), so no result backend is needed.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
