@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from recommendations.filters import RecommendationFilterSet, ordering_for
 from recommendations.models import Recommendation
 
-CACHE_SECONDS = 7 * 24 * 3600  # keyed by the data version: a newer version never reads it
+CACHE_SECONDS = 7 * 24 * 3600  # one copy, replaced by the next data version's
 # Below this share of the rows, the values of an array facet are gathered row by row;
 # above it, every value is masked (one pass over all of them is then cheaper).
 GATHER_SHARE = 0.25
@@ -214,11 +214,12 @@ def refresh() -> FacetIndex:
 
 
 def _shared(version: int) -> FacetIndex:
-    """The shared cache's copy for `version`, or one built now and stored there."""
-    held = cache.get(cache_key(version))
-    if held is None:
+    """The shared cache's copy if it is of `version` or newer, else one built now and
+    stored in its place: the cache holds one copy, whatever the number of data changes."""
+    held = cache.get(CACHE_KEY)
+    if held is None or held.version < version:
         held = build()
-        cache.set(cache_key(held.version), held, CACHE_SECONDS)
+        cache.set(CACHE_KEY, held, CACHE_SECONDS)
     return held
 
 
@@ -231,10 +232,7 @@ def forget() -> None:
 # Bumped whenever the layout of FacetIndex or Column changes: a copy pickled by older
 # code is then never read.
 LAYOUT = 2
-
-
-def cache_key(version: int) -> str:
-    return f"facet-index:{LAYOUT}:{version}"
+CACHE_KEY = f"facet-index:{LAYOUT}"
 
 
 _ORDERS = {  # ordering -> its ORDER BY (`filters.ordering_for`)

@@ -62,8 +62,22 @@ def test_ordered_ids_give_every_slice_of_the_full_sort():
     assert list(ordered) == expected
 
 
-def test_the_cache_key_holds_the_layout():
-    assert facet_index.cache_key(41) == f"facet-index:{facet_index.LAYOUT}:41"
+def test_the_cache_holds_one_copy_which_a_newer_data_version_replaces(django_assert_num_queries):
+    from django.core.cache import cache
+
+    from recommendations.indexing import bump_version
+
+    assert f"facet-index:{facet_index.LAYOUT}" == facet_index.CACHE_KEY
+    first = facet_index.refresh()
+    with django_assert_num_queries(1):  # the data version: the copy is read from the cache
+        assert facet_index.refresh().version == first.version
+
+    bump_version()
+    facet_index.forget()
+    second = facet_index.current(data_version())
+
+    assert second.version == first.version + 1
+    assert cache.get(facet_index.CACHE_KEY).version == second.version
 
 
 def test_values_come_back_from_copy_text_as_they_are():

@@ -225,7 +225,7 @@ def test_the_facet_index_is_shared_through_the_cache(demo, django_assert_num_que
     with django_assert_num_queries(0):
         again = facet_index.current(built.version)
     assert again.ids.tolist() == built.ids.tolist()
-    assert cache.get(facet_index.cache_key(built.version)) is not None
+    assert cache.get(facet_index.CACHE_KEY).version == built.version
 
 
 def test_a_recommendation_with_related_ones_is_cached_until_the_data_changes(demo, django_assert_num_queries):

@@ -17,8 +17,8 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_inf
 def wait_for_index(version: int, seconds: float = 60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        found = cache.get(facet_index.cache_key(version))
-        if found is not None:
+        found = cache.get(facet_index.CACHE_KEY)
+        if found is not None and found.version == version:
             return found
         time.sleep(0.2)
     raise AssertionError(f"no facet index for data version {version} after {seconds} s")
