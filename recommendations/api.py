@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.paginator import Paginator
 from django.http import HttpResponsePermanentRedirect
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -136,11 +135,9 @@ class RecommendationPagination(Pagination):
         self.filterset = getattr(view, "filterset", None)
         return super().paginate_queryset(queryset, request, view)
 
-    def django_paginator_class(self, queryset, page_size: int) -> Paginator:
-        filterset = self.filterset
-        if filterset is None or not filterset.is_valid():  # not reached: invalid filters are a 400 first
-            return Paginator(queryset, page_size)
-        return IdPaginator(indexed_list(filterset).ids, page_size)
+    def django_paginator_class(self, queryset, page_size: int) -> IdPaginator:
+        # The filter backend kept the FilterSet on the view and answered 400 if it is invalid.
+        return IdPaginator(indexed_list(self.filterset).ids, page_size)
 
 
 # --- Responsible institutions (writes: the secretariat) ------------------------------------------

@@ -13,8 +13,8 @@ from django.db import connections
 from django.utils import translation
 
 from recommendations import facet_index
-from stakeholders.models import OrganisationKind
-from tests.stakeholders.factories import OrganisationFactory
+from stakeholders.models import MembershipRole, OrganisationKind
+from tests.stakeholders.factories import MembershipFactory, OrganisationFactory
 from upr_portal.celery import app as celery_app
 
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -153,3 +153,15 @@ def justice(db):
 @pytest.fixture
 def health(db):
     return OrganisationFactory(slug="ministry-of-health", name="Ministry of Health", kind=OrganisationKind.GOVERNMENT)
+
+
+@pytest.fixture
+def manager(justice):
+    """The Ministry of Justice's manager."""
+    return MembershipFactory(
+        user__email="manager@justice.example.org",
+        user__first_name="Grace",
+        user__last_name="Eze",
+        organisation=justice,
+        role=MembershipRole.MANAGER,
+    ).user

@@ -6,6 +6,11 @@ import json
 import re
 from pathlib import Path
 
+try:  # `expect` for every browser test module
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips (fails with CI=true)
+    expect = None
+
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "vendor" / "axe-core-4.14.1.min.js"
 SCREENSHOTS = HERE.parent.parent / "test-artifacts" / "screenshots"  # git-ignored

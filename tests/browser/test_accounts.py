@@ -9,28 +9,12 @@ import pytest
 from django.core import mail
 
 from stakeholders.models import Invitation, Membership, MembershipRole, OrganisationKind
-from tests.browser.support import AXE, axe_violations, format_violations, screenshot
+from tests.browser.support import AXE, axe_violations, expect, format_violations, screenshot
 from tests.stakeholders.factories import PASSWORD, MembershipFactory, OrganisationFactory
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips (fails with CI=true)
-    expect = None
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NEW_PASSWORD = "a long and unusual passphrase 42"
-
-
-@pytest.fixture
-def manager(justice):
-    return MembershipFactory(
-        user__email="manager@justice.example.org",
-        user__first_name="Grace",
-        user__last_name="Eze",
-        organisation=justice,
-        role=MembershipRole.MANAGER,
-    ).user
 
 
 def sign_in(page, email: str, password: str = PASSWORD) -> None:

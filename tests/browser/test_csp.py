@@ -12,12 +12,7 @@ import re
 import pytest
 
 from recommendations.models import Recommendation
-from tests.browser.support import watch_csp
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips (fails with CI=true)
-    expect = None
+from tests.browser.support import expect, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -13,12 +13,7 @@ from django.contrib.postgres.search import SearchQuery
 from recommendations.exports import COLUMNS
 from recommendations.filters import SEARCH_CONFIG
 from recommendations.models import Recommendation
-from tests.browser.support import DESKTOP, PHONE, axe_violations, format_violations, screenshot
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips (fails with CI=true)
-    expect = None
+from tests.browser.support import DESKTOP, PHONE, axe_violations, expect, format_violations, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -9,13 +9,8 @@ import pytest
 
 from recommendations.models import Recommendation, Responsibility
 from stakeholders.models import MembershipRole, OrganisationKind
-from tests.browser.support import axe_violations, format_violations
+from tests.browser.support import axe_violations, expect, format_violations
 from tests.stakeholders.factories import PASSWORD, MembershipFactory, OrganisationFactory
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips (fails with CI=true)
-    expect = None
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -8,13 +8,9 @@ import pytest
 
 from stakeholders.models import MembershipRole, OrganisationKind
 from stakeholders.security import security_event
+from tests.browser.support import expect
 from tests.browser.test_accounts import assert_accessible, sign_in
 from tests.stakeholders.factories import MembershipFactory, OrganisationFactory
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips (fails with CI=true)
-    expect = None
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

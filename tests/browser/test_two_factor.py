@@ -10,13 +10,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from stakeholders.models import MembershipRole, OrganisationKind
-from tests.browser.support import AXE, axe_violations, format_violations, screenshot, watch_csp
+from tests.browser.support import AXE, axe_violations, expect, format_violations, screenshot, watch_csp
 from tests.stakeholders.factories import PASSWORD, MembershipFactory, OrganisationFactory
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips (fails with CI=true)
-    expect = None
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -65,18 +65,6 @@ def officer(secretariat):
 
 
 @pytest.fixture
-def manager(justice):
-    """The Ministry of Justice's manager."""
-    return MembershipFactory(
-        user__email="manager@justice.example.org",
-        user__first_name="Grace",
-        user__last_name="Eze",
-        organisation=justice,
-        role=MembershipRole.MANAGER,
-    ).user
-
-
-@pytest.fixture
 def cso(db):
     return OrganisationFactory(slug="rights-watch", name="Rights Watch Nigeria", kind=OrganisationKind.CSO)
 
