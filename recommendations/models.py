@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from stakeholders.models import Organisation, State
@@ -256,7 +256,6 @@ class Recommendation(models.Model):
         max_length=24,
         choices=ImplementationStatus.choices,
         default=ImplementationStatus.NOT_REPORTED,
-        db_index=True,
         editable=False,
         help_text=_("Copy of the latest status change; written only by recommendation_set_status."),
     )
@@ -264,8 +263,8 @@ class Recommendation(models.Model):
     match_keys = ArrayField(models.TextField(), default=list, blank=True, editable=False)
     former_codes = ArrayField(models.UUIDField(), default=list, blank=True, editable=False)
     # --- Search and facet columns: copies kept by `recommendations.indexing.reindex` so that
-    # the public list filters and counts on one table (array columns with GIN indexes). The
-    # tsvector of `search_document` is kept beside it, in `SearchEntry`.
+    # the public list's facet index (`facet_index`) reads one table. The tsvector of
+    # `search_document` is kept beside it, in `SearchEntry`.
     search_document = models.TextField(blank=True, editable=False)
     f_state = models.CharField(max_length=3, blank=True, editable=False)
     f_mechanism = models.CharField(max_length=40, blank=True, editable=False)
@@ -301,27 +300,13 @@ class Recommendation(models.Model):
             ),
         ]
         indexes = [
-            # No trigram index on `text`: the one query that compares texts (related
-            # recommendations) narrows by State first and then calls similarity(), which
-            # no index serves; such an index cost an import ~1 s of PostgreSQL per 30k rows.
-            *(
-                GinIndex(fields=[name], name=f"rec_{name}")
-                for name in ("f_themes", "f_groups", "f_sdgs", "f_recommending", "f_regions", "f_institutions")
-            ),
+            # Few indexes on purpose: every one is kept up to date by each imported row.
+            # The public list and the API list filter, count and order in memory
+            # (`facet_index`), so the facet arrays need no GIN index and the list orders no
+            # B-tree; SQL filters on them (downloads, exports) read the table once. No
+            # trigram index on `text` either: the related recommendations narrow by State
+            # and then call similarity(), which no index serves.
             models.Index(fields=["f_state", "f_cycle"], name="rec_f_state_cycle"),
-            # The list's orders by date exactly (`filters.ordering_for`: newest, the default,
-            # and oldest first), so that a page is read from an index instead of sorting
-            # every row.
-            models.Index(
-                F("f_date").desc(nulls_last=True),
-                F("f_session").desc(nulls_last=True),
-                F("f_paragraph"),
-                F("id"),
-                name="rec_list_order",
-            ),
-            models.Index(
-                F("f_date").asc(nulls_last=True), F("f_session"), F("f_paragraph"), F("id"), name="rec_list_order_asc"
-            ),
         ]
 
     def __str__(self) -> str:
