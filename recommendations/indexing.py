@@ -1,19 +1,25 @@
 """Keeps each recommendation's search and facet columns in step with its relations.
 
-The public list filters and counts facets on one table: the `f_*` array columns
-(GIN-indexed). Search reads `SearchEntry`, one narrow row per recommendation with the
-tsvector of its `search_document`. One set-based statement refreshes any number of
-recommendations; imports call it for what they touched, and signals call it when the
-admin edits a recommendation's relations.
+The public list's facet index (`facet_index`) reads the `f_*` columns. Search reads
+`SearchEntry`, one narrow row per recommendation with the tsvector of its
+`search_document`. One set-based statement refreshes any number of recommendations;
+imports call it for what they touched, and signals call it when the admin edits a
+recommendation's relations. An import's new rows arrive indexed (`IndexBuilder`), their
+tsvectors computed on a second connection (`SearchVectors`).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
+import psycopg2
 from django.conf import settings
 from django.db import connection, transaction
+
+from upr_portal.lib.copy import csv_array
 
 # Aggregates per recommendation, computed for the ids in `targets` only.
 REINDEX_SQL = """
@@ -101,7 +107,57 @@ INSERT INTO recommendations_searchentry (recommendation_id, vector)
 SELECT id, to_tsvector('english', search_document) FROM recommendations_recommendation WHERE id = ANY(%s)
 """
 
+# The same tsvectors as INDEX_SEARCH_SQL, from the documents themselves, in the binary
+# COPY format that SEARCH_ENTRY_COPY reads: no conversion on either side.
+VECTORS_COPY_SQL = """
+COPY (SELECT t.id, to_tsvector('english', t.document) FROM unnest(%s::bigint[], %s::text[]) AS t(id, document))
+TO STDOUT WITH (FORMAT binary)
+"""
+SEARCH_ENTRY_COPY = "COPY recommendations_searchentry (recommendation_id, vector) FROM STDIN WITH (FORMAT binary)"
+
 logger = logging.getLogger(__name__)
+
+
+class SearchVectors:
+    """Computes the tsvectors of new rows on a second connection, in a thread.
+
+    Stemming is most of what storing a search entry costs PostgreSQL. The import's own
+    backend stores rows one at a time (one transaction), so the vectors are computed by a
+    second backend, on the other core, and reach the first as a binary COPY
+    (`SEARCH_ENTRY_COPY`). Nothing is written on the second connection. When it cannot
+    connect, `submit` returns None and the caller computes them in its transaction
+    (INDEX_SEARCH_SQL).
+    """
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-vectors")
+        try:
+            self.side = psycopg2.connect(**connection.get_connection_params())
+            self.side.autocommit = True
+        except psycopg2.Error as exc:
+            logger.warning("search vectors computed in the import's transaction: %s", exc)
+            self.side = None
+
+    def __enter__(self) -> SearchVectors:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.side is not None:
+            self.side.close()
+
+    def submit(self, ids: list[int], documents: list[str]) -> Future[bytes] | None:
+        """The binary COPY data of these rows' search entries, to come."""
+        if self.side is None:
+            return None
+        return self.pool.submit(self._copy_data, ids, documents)
+
+    def _copy_data(self, ids: list[int], documents: list[str]) -> bytes:
+        data = io.BytesIO()
+        with self.side.cursor() as cursor:
+            # COPY takes no parameters: psycopg2 quotes them into the statement.
+            cursor.copy_expert(cursor.mogrify(VECTORS_COPY_SQL, [ids, documents]).decode(), data)
+        return data.getvalue()
 
 
 BUMP_VERSION_SQL = """
@@ -157,9 +213,9 @@ def _schedule_facet_index() -> None:
 
 
 class IndexBuilder:
-    """The same values as REINDEX_SQL, computed in Python for rows an import creates, so
-    that new recommendations are written once, already indexed (`importers.rows` writes
-    them; its test compares them with what `reindex` gives)."""
+    """The same values as REINDEX_SQL, computed in Python for rows an import creates and
+    encoded for COPY, so that new recommendations are written once, already indexed
+    (`importers.rows` writes them; its test compares them with what `reindex` gives)."""
 
     def __init__(self) -> None:
         from recommendations.models import AffectedGroup, SdgGoal, SdgTarget, Theme
@@ -175,14 +231,17 @@ class IndexBuilder:
         }
         self._parts: dict[tuple, tuple] = {}  # (kind, ids) -> what `facets` derives from them
 
-    def facets(self, relations: dict[str, list[int]]) -> tuple[tuple, tuple]:
-        """The related names (for the search document) and the five facet arrays that
-        these relations give; many recommendations share each part, so parts are kept."""
+    def facets(self, relations: dict[str, list[int]]) -> tuple[str, str]:
+        """The related names (for the search document, joined by spaces) and the five
+        facet arrays f_themes … f_regions as CSV fields, that these relations give. Many
+        recommendations share each part (their themes, their recommending States…), so
+        each part is computed and encoded once."""
         themes = self._tagged("themes", relations["themes"])
         groups = self._tagged("groups", relations["affected_groups"])
         sponsors = self._sponsors(relations["recommending_states"])
         sdgs = self._sdgs(relations["sdg_goals"], relations["sdg_targets"])
-        return (*themes[1], *groups[1], *sponsors[2]), (themes[0], groups[0], sdgs, sponsors[0], sponsors[1])
+        names = " ".join([part for part in (themes[1], groups[1], sponsors[1]) if part])
+        return names, f"{themes[0]},{groups[0]},{sdgs},{sponsors[0]}"
 
     def _kept(self, kind: str, key: tuple, compute: Callable[[], tuple]) -> tuple:
         found = self._parts.get((kind, key))
@@ -190,28 +249,34 @@ class IndexBuilder:
             found = self._parts[(kind, key)] = compute()
         return found
 
-    def _tagged(self, kind: str, ids: list[int]) -> tuple[tuple, tuple]:
-        """Slugs and names of themes or groups, by slug."""
+    def _tagged(self, kind: str, ids: list[int]) -> tuple[str, str]:
+        """Slugs (as a CSV field) and names of themes or groups, by slug."""
 
         def compute() -> tuple:
             pairs = sorted(getattr(self, kind)[pk] for pk in ids)
-            return tuple(slug for slug, _ in pairs), tuple(name for _, name in pairs)
+            return csv_array([slug for slug, _ in pairs]), _names(name for _, name in pairs)
 
         return self._kept(kind, tuple(ids), compute)
 
-    def _sponsors(self, ids: list[int]) -> tuple[tuple, tuple, tuple]:
-        """ISO codes (sorted), regions (distinct, sorted) and names of recommending States."""
+    def _sponsors(self, ids: list[int]) -> tuple[str, str]:
+        """ISO codes (sorted) and regions (distinct, sorted) of recommending States as two
+        CSV fields, and their names."""
 
         def compute() -> tuple:
             states = sorted(self.states[pk] for pk in ids)
-            regions = tuple(sorted({region for _, region, _ in states if region}))
-            return tuple(iso3 for iso3, _, _ in states), regions, tuple(name for _, _, name in states)
+            regions = sorted({region for _, region, _ in states if region})
+            codes = csv_array([iso3 for iso3, _, _ in states])
+            return f"{codes},{csv_array(regions)}", _names(name for _, _, name in states)
 
         return self._kept("states", tuple(ids), compute)
 
-    def _sdgs(self, goal_ids: list[int], target_ids: list[int]) -> tuple:
-        def compute() -> tuple:
+    def _sdgs(self, goal_ids: list[int], target_ids: list[int]) -> str:
+        def compute() -> str:
             numbers = {str(self.goals[pk]) for pk in goal_ids} | {self.targets[pk] for pk in target_ids}
-            return tuple(sorted(numbers))
+            return csv_array(sorted(numbers))
 
         return self._kept("sdgs", (tuple(goal_ids), tuple(target_ids)), compute)
+
+
+def _names(names: Iterable[str]) -> str:
+    return " ".join(name for name in names if name)

@@ -11,17 +11,21 @@ tags and recommending States are only ever added. Every change is recorded.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import partial
+from itertools import islice
 
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from recommendations.indexing import index_search
+from recommendations.indexing import INDEX_SEARCH_SQL, SEARCH_ENTRY_COPY, SearchVectors
 from recommendations.models import (
     Recommendation,
     RecommendationChange,
@@ -29,7 +33,14 @@ from recommendations.models import (
     StatusChange,
     upr_cycle,
 )
-from upr_portal.lib.copy import copy_lines, copy_pairs, random_uuids, reserve_ids
+from upr_portal.lib.copy import (
+    References,
+    WriteBehind,
+    checked_in_bulk,
+    copy_sql,
+    random_uuids,
+    reserve_ids,
+)
 
 from .base import RowError
 from .resolve import Resolved, ensure_vocabulary
@@ -110,7 +121,7 @@ class Matcher:
             self._index(target)
 
     def _index(self, target: Target) -> None:
-        review_id = target.review.pk
+        review_id = target.review.id  # `.id`, not `.pk`: a property, read per row
         if target.external_id:
             self.by_external[target.external_id] = target
         if target.paragraph:
@@ -123,7 +134,7 @@ class Matcher:
         self.targets[id(target)] = target
 
     def _unpool(self, target: Target) -> None:
-        pool = self.unnumbered.get(target.review.pk, {})
+        pool = self.unnumbered.get(target.review.id, {})
         for key in target.keys:
             if pool.get(key.replace(" ", "")) is target:
                 del pool[key.replace(" ", "")]
@@ -134,7 +145,7 @@ class Matcher:
         if target is None and draft.external_id:
             target = self.by_external.get(draft.external_id)
         if target is None and draft.paragraph:
-            target = self.by_paragraph.get((review.pk, draft.paragraph))
+            target = self.by_paragraph.get((review.id, draft.paragraph))
         if target is None:
             target = self._by_text(item, review)
         if target is None:
@@ -147,7 +158,7 @@ class Matcher:
         draft = item.draft
         found: list[Target] = []
         for key in item.match_keys:
-            candidates = self.by_key.get((review.pk, key)) or self._near(review, key, numbered=not draft.paragraph)
+            candidates = self.by_key.get((review.id, key)) or self._near(review, key, numbered=not draft.paragraph)
             for candidate in candidates:
                 if candidate not in found and _compatible(candidate, draft):
                     found.append(candidate)
@@ -161,9 +172,9 @@ class Matcher:
     def _near(self, review: Review, key: str, *, numbered: bool) -> list[Target]:
         """Another source's texts that differ only by stray spaces (`programme` vs
         `program me`, common in OHCHR's Word files) or by a few letters in a long text."""
-        pool = self.unnumbered.get(review.pk, {})
-        if numbered and self.numbered.get(review.pk):
-            pool = pool | self.numbered[review.pk]
+        pool = self.unnumbered.get(review.id, {})
+        if numbered and self.numbered.get(review.id):
+            pool = pool | self.numbered[review.id]
         if not pool:
             return []
         compact = key.replace(" ", "")
@@ -196,7 +207,7 @@ class Matcher:
     def _forget(self, target: Target) -> None:
         self.targets.pop(id(target), None)
         for key in target.keys:
-            targets = self.by_key.get((target.review.pk, key), [])
+            targets = self.by_key.get((target.review.id, key), [])
             if target in targets:
                 targets.remove(target)
         self._unpool(target)
@@ -248,8 +259,8 @@ def ensure_reviews(resolved: list[Resolved]) -> list[Review]:
 def _review_key(item: Resolved) -> tuple:
     ref = item.draft.review
     if ref.session is not None:
-        return (item.mechanism.pk, item.state.pk, ref.session, "")
-    return (item.mechanism.pk, item.state.pk, None, ref.symbol)
+        return (item.mechanism.id, item.state.id, ref.session, "")
+    return (item.mechanism.id, item.state.id, None, ref.symbol)
 
 
 def _key_of(review: Review) -> tuple:
@@ -302,44 +313,81 @@ class Writer:
         self.group_ids = group_ids
         self.changes: list[RecommendationChange] = []
         self.links: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.new_links: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.new_links: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)  # name -> (id, related ids)
 
     def merged(self, target: Target) -> dict:
         """The values the drafts of one target give, first non-empty scalar wins."""
-        values: dict = dict(_NO_VALUES)
-        relations: dict[str, list[int]] = {name: [] for name in RELATIONS}
-        keys: list[str] = []
-        for item in target.items:
-            _merge_item(values, relations, item, self.theme_ids, self.group_ids)
-            keys.extend(item.match_keys)
-        if len(target.items) > 1 and any(item.draft.parts for item in target.items):
-            values["text"] = next(item.draft.text for item in target.items if item.draft.parts)
+        if len(target.items) == 1:  # most targets: no merging to do
+            item = target.items[0]
+            values = _values_of(item)
+            relations = _relations_of(item, self.theme_ids, self.group_ids)
+            keys = list(dict.fromkeys(item.match_keys))
+        else:
+            values, relations, keys = self._merge(target.items)
         for name, ids in relations.items():
             if len(ids) > 1:
                 relations[name] = list(dict.fromkeys(ids))
-        merged = {"values": values, "relations": relations, "keys": list(dict.fromkeys(keys))}
+        merged = {"values": values, "relations": relations, "keys": keys}
         merged["fingerprint"] = fingerprint(merged)
         return merged
 
+    def _merge(self, items: list[Resolved]) -> tuple[dict, dict, list[str]]:
+        values: dict = dict(_NO_VALUES)
+        relations: dict[str, list[int]] = {name: [] for name in RELATIONS}
+        keys: list[str] = []
+        for item in items:
+            _merge_item(values, relations, item, self.theme_ids, self.group_ids)
+            keys.extend(item.match_keys)
+        if any(item.draft.parts for item in items):
+            values["text"] = next(item.draft.text for item in items if item.draft.parts)
+        return values, relations, list(dict.fromkeys(keys))
+
     def create(self, targets: list[Target], merged: dict) -> int:
-        """Insert new recommendations with COPY; their links follow in `flush_links`.
+        """Insert new recommendations, their search entries and their links with COPY.
 
-        Rows are built (and `merged` filled for them) while PostgreSQL stores the
-        previous ones."""
+        Rows are built (and `merged` filled for them) a chunk at a time, while PostgreSQL
+        stores the previous chunk (`WriteBehind`) and a second connection computes the
+        chunk's tsvectors (`SearchVectors`). Foreign keys are checked once per table
+        (`checked_in_bulk`)."""
+        if not targets:
+            return 0
         ids = reserve_ids(Recommendation._meta.db_table, len(targets))
-        created = copy_lines(Recommendation._meta.db_table, NEW_COLUMNS, self._new_rows(ids, targets, merged))
-        index_search(ids)
-        return created
-
-    def _new_rows(self, ids: list[int], targets: list[Target], merged: dict) -> Iterator[str]:
         rows = NewRows()
+        lines = self._new_rows(rows, ids, targets, merged)
+        with checked_in_bulk() as references, SearchVectors() as vectors, WriteBehind() as database:
+            for start in range(0, len(ids), CHUNK_ROWS):
+                chunk = ids[start : start + CHUNK_ROWS]
+                text = "".join(islice(lines, len(chunk)))
+                entries = vectors.submit(chunk, rows.take_documents())
+                database.submit(partial(_store_new, text, chunk, entries, self._new_links_text(references)))
+            references.expect(Review._meta.db_table, {target.review.id for target in targets})
+        return len(ids)
+
+    def _new_rows(self, rows: NewRows, ids: list[int], targets: list[Target], merged: dict) -> Iterator[str]:
+        links = self.new_links
         for pk, code, target in zip(ids, random_uuids(len(targets)), targets, strict=True):
             target.new_id = pk
             given = merged[id(target)] = self.merged(target)
-            first = target.items[0].draft
-            yield rows.line(pk, first.code or code, target.review, first.source or self.source, given)
             for name, related in given["relations"].items():
-                self.new_links[name].extend((pk, related_id) for related_id in related)
+                if related:
+                    links[name].append((pk, related))
+            first = target.items[0].draft
+            # Last: a chunk ends at this yield, and the row's links must be in its chunk.
+            yield rows.line(pk, first.code or code, target.review, first.source or self.source, given)
+
+    def _new_links_text(self, references: References) -> list[tuple[str, str]]:
+        """The COPY statements and lines of the links gathered so far (new recommendations
+        have no links yet), and what they refer to."""
+        statements = []
+        for name, links in self.new_links.items():
+            field = getattr(Recommendation, name)
+            table = field.through._meta.db_table
+            lines = "".join([f"{pk},{related}\n" for pk, ids in links for related in ids])
+            statements.append((copy_sql(table, ["recommendation_id", RELATIONS[name]]), lines))
+            related_table = field.field.related_model._meta.db_table
+            references.expect(related_table, {related for _, ids in links for related in ids})
+        self.new_links.clear()
+        return statements
 
     def update(self, target: Target, merged: dict, current_links: dict) -> bool:
         """Apply merged values to an existing recommendation; True if anything changed."""
@@ -397,17 +445,30 @@ class Writer:
         )
 
     def flush_links(self) -> None:
-        for name, pairs in self.new_links.items():
-            through = getattr(Recommendation, name).through
-            copy_pairs(through._meta.db_table, ["recommendation_id", RELATIONS[name]], dict.fromkeys(pairs))
         for name, pairs in self.links.items():  # existing recommendations: links may exist
             through = getattr(Recommendation, name).through
             column = RELATIONS[name]
             rows = [through(recommendation_id=rec_id, **{column: pk}) for rec_id, pk in dict.fromkeys(pairs)]
             through.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-        self.new_links.clear()
         self.links.clear()
         RecommendationChange.objects.bulk_create(self.changes, batch_size=5000)
+
+
+CHUNK_ROWS = 2000  # new recommendations per COPY: Python builds one while PostgreSQL stores another
+NEW_ROWS_COPY = copy_sql(Recommendation._meta.db_table, NEW_COLUMNS)
+
+
+def _store_new(text: str, ids: list[int], entries: Future | None, links: list[tuple[str, str]], cursor) -> None:
+    """One chunk of new recommendations, their search entries and links (`WriteBehind`)."""
+    # Read in one call: each read takes the interpreter back from the thread building rows.
+    cursor.copy_expert(NEW_ROWS_COPY, io.StringIO(text), size=len(text) + 1)
+    if entries is None:
+        cursor.execute(INDEX_SEARCH_SQL, [ids])
+    else:
+        data = entries.result()
+        cursor.copy_expert(SEARCH_ENTRY_COPY, io.BytesIO(data), size=len(data) + 1)
+    for statement, lines in links:
+        cursor.copy_expert(statement, io.StringIO(lines), size=len(lines) + 1)
 
 
 _NO_VALUES = dict.fromkeys(SCALARS, "") | {"action_category": None, "requires_legislation": None}
@@ -430,9 +491,36 @@ def _merge_item(values: dict, relations: dict, item: Resolved, theme_ids: dict, 
     relations["sdg_targets"] += item.sdg_target_ids
 
 
+def _values_of(item: Resolved) -> dict:
+    """`_merge_item`'s values for a single draft: "" and None give the field's default."""
+    draft = item.draft
+    action, legislation = draft.action_category, draft.requires_legislation
+    return {
+        "text": draft.text or "",
+        "paragraph": draft.paragraph or "",
+        "position": item.position or "",
+        "position_source": draft.position_source or "",
+        "action_category": None if action == "" else action,
+        "annotation_type": draft.annotation_type or "",
+        "external_id": draft.external_id or "",
+        "requires_legislation": None if legislation == "" else legislation,
+    }
+
+
+def _relations_of(item: Resolved, theme_ids: dict, group_ids: dict) -> dict[str, list[int]]:
+    return {
+        "recommending_states": list(item.recommending_state_ids),
+        "themes": [theme_ids[(vocabulary, key)] for vocabulary, key, _ in item.theme_keys],
+        "affected_groups": [group_ids[key] for key in item.group_keys],
+        "sdg_goals": list(item.sdg_goal_ids),
+        "sdg_targets": list(item.sdg_target_ids),
+    }
+
+
 def fingerprint(merged: dict) -> str:
     """Digest of what a source says of one recommendation (built in a fixed order)."""
-    return hashlib.sha1(repr(merged).encode(), usedforsecurity=False).hexdigest()
+    parts = [*map(repr, merged["values"].values()), *map(repr, merged["relations"].values()), *merged["keys"]]
+    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def _current_links(rec_ids: list[int]) -> dict[str, dict[int, set[int]]]:
@@ -462,7 +550,7 @@ def apply(
     work: COPY, index upkeep) begin: a moment for the caller to use the interpreter."""
     theme_ids, group_ids = ensure_vocabulary(resolved)
     reviews = ensure_reviews(resolved)
-    by_id = {review.pk: review for review in reviews}
+    by_id = {review.id: review for review in reviews}
     existing = list(Recommendation.objects.filter(review__in=by_id.keys()))
     existing += _external_matches(resolved, by_id)
     for rec in existing:

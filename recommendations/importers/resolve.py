@@ -37,7 +37,8 @@ POSITION_WORDS = {
     Position.PENDING: ("pending", "no response", "further consideration", "under consideration"),
     Position.VOLUNTARY_PLEDGE: ("voluntary pledge", "voluntary commitment", "pledge"),
 }
-_POSITIONS = {name_key(word): value for value, words in POSITION_WORDS.items() for word in words}
+# Plain strings (the choices' values), which cost less than the enum members per row.
+_POSITIONS = {name_key(word): str(value.value) for value, words in POSITION_WORDS.items() for word in words}
 
 
 @lru_cache(maxsize=4096)

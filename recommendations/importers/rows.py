@@ -3,7 +3,7 @@
 An import creates tens of thousands of rows at once, and a generic per-value encoder
 cost more than PostgreSQL's own work; here each column is encoded by what it is: the
 constants once per import, the review's columns once per review, the facet arrays once
-per distinct set of relations (`IndexBuilder.facets`).
+per distinct set of themes, of groups, of recommending States… (`IndexBuilder.facets`).
 """
 
 from __future__ import annotations
@@ -35,63 +35,61 @@ class NewRows:
         # status, status_date | former_codes | provenance, created_at, updated_at
         self.status = f"{ImplementationStatus.NOT_REPORTED.value},{NULL}"
         self.dates = f"{{}},{now},{now}"
-        self.reviews: dict[int, tuple[str, str]] = {}
-        self.facets: dict[tuple, str] = {}
+        self.reviews: dict[int, tuple[str, str, str]] = {}
+        self.sources: dict[str, tuple[str, str]] = {}
+        self.documents: list[str] = []  # the search documents of the lines built since `take_documents`
 
     def line(self, pk: int, code: str, review, source: str, merged: dict) -> str:
         """One CSV line; `merged` is what `Writer.merged` gives for the recommendation."""
-        values, relations = merged["values"], merged["relations"]
-        review_id, review_index = self._review(review)
-        names, facets = self.index.facets(relations)
-        document = " ".join(part for part in (values["text"], *names, review.state.name) if part)
-        fields = (
-            str(pk),
-            code,
-            review_id,
-            csv_text(source),
-            _scalars(values),
-            self.status,
-            csv_array(merged["keys"]),
-            "{}",
-            csv_text(json.dumps({source: merged["fingerprint"]}, ensure_ascii=False)),
-            self.dates,
-            csv_text(document),
-            review_index,
-            csv_array(_DIGITS.findall(values["paragraph"])),
-            self._facets(facets),
-            "{}",
+        values = merged["values"]
+        review_id, review_index, state_name = self._review(review)
+        names, facets = self.index.facets(merged["relations"])
+        text, paragraph = values["text"], values["paragraph"]
+        document = " ".join([part for part in (text, names, state_name) if part])
+        self.documents.append(document)
+        fingerprints = self._fingerprints(source, merged["fingerprint"])
+        numbers = csv_array(_DIGITS.findall(paragraph)) if paragraph else "{}"
+        return (
+            f"{pk},{code},{review_id},{_quoted(source)},{_scalars(values)},{self.status},"
+            f"{csv_array(merged['keys'])},{{}},{fingerprints},{self.dates},{_quoted(document)},{review_index},"
+            f"{numbers},{facets},{{}}\n"
         )
-        return ",".join(fields) + "\n"
 
-    def _facets(self, facets: tuple) -> str:
-        """f_themes … f_regions, encoded once per distinct combination."""
-        found = self.facets.get(facets)
-        if found is None:
-            found = self.facets[facets] = ",".join(map(csv_array, facets))
-        return found
+    def take_documents(self) -> list[str]:
+        documents, self.documents = self.documents, []
+        return documents
 
-    def _review(self, review) -> tuple[str, str]:
-        """The review id and the review's index columns (f_state … f_date)."""
-        found = self.reviews.get(review.pk)
+    def _fingerprints(self, source: str, fingerprint: str) -> str:
+        """The `fingerprints` JSON object {source: fingerprint}, as a CSV field."""
+        parts = self.sources.get(source)
+        if parts is None:
+            head, tail = csv_text(json.dumps({source: "\0"}, ensure_ascii=False)).split("\\u0000")
+            parts = self.sources[source] = (head, tail)
+        return f"{parts[0]}{fingerprint}{parts[1]}"  # hexadecimal digits need no escaping
+
+    def _review(self, review) -> tuple[str, str, str]:
+        """The review id, the review's index columns (f_state … f_date) and the State's name."""
+        found = self.reviews.get(review.id)
         if found is None:
             columns = (review.state.iso3, review.mechanism.code, review.cycle, review.session, review.date)
-            found = self.reviews[review.pk] = (str(review.pk), ",".join(map(_plain, columns)))
+            found = (str(review.id), ",".join(map(_plain, columns)), review.state.name)
+            self.reviews[review.id] = found
         return found
+
+
+def _quoted(value: str) -> str:
+    """`csv_text`, inlined for the fields of every row."""
+    return '"' + value.replace('"', '""') + '"' if '"' in value else '"' + value + '"'
 
 
 def _scalars(values: dict) -> str:
     """SCALARS and `requires_legislation`, in column order."""
-    return ",".join(
-        (
-            csv_text(values["text"]),
-            csv_text(values["paragraph"]),
-            csv_text(values["position"]),
-            csv_text(values["position_source"]),
-            _plain(values["action_category"]),
-            csv_text(values["annotation_type"]),
-            csv_text(values["external_id"]),
-            "t" if values["requires_legislation"] else "f",
-        )
+    action = values["action_category"]
+    return (
+        f"{_quoted(values['text'])},{_quoted(values['paragraph'])},{_quoted(values['position'])},"
+        f"{_quoted(values['position_source'])},{NULL if action is None else action},"
+        f"{_quoted(values['annotation_type'])},{_quoted(values['external_id'])},"
+        f"{'t' if values['requires_legislation'] else 'f'}"
     )
 
 

@@ -56,7 +56,7 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text, newline=""))
 
 
-def _xls_rows(path: Path) -> Iterator[list]:
+def _xls_rows(path: Path) -> Iterator[list[str]]:
     import xlrd
 
     try:
@@ -65,7 +65,13 @@ def _xls_rows(path: Path) -> Iterator[list]:
     except Exception as exc:  # xlrd raises XLRDError, but also bare errors on odd input
         raise ImportFileError(f"{path}: not an Excel 97-2003 (.xls) workbook ({exc})") from exc
     sheet = book.sheet_by_index(0)
-    return (sheet.row_values(index) for index in range(sheet.nrows))
+    return ([_xls_text(value) for value in sheet.row_values(index)] for index in range(sheet.nrows))
+
+
+def _xls_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # the XLS stores integers as floats
+    return str(value)
 
 
 def column_map(header: list[str], path: Path) -> dict[str, int]:
@@ -86,34 +92,34 @@ def column_map(header: list[str], path: Path) -> dict[str, int]:
     return found
 
 
-def _read_rows(path: Path, rows: Iterable[list]) -> ParseResult:
+def _read_rows(path: Path, rows: Iterable[list[str]]) -> ParseResult:
     iterator = iter(rows)
     header = next(iterator, None)
     if header is None:
         raise ImportFileError(f"{path}: the file is empty")
     columns = column_map(header, path)
+    # Short rows are padded; a column the file lacks reads the padding's last, empty cell.
+    width = max(columns.values()) + 2
+    at = [columns.get(name, width - 1) for name in _CELLS]
     result = ParseResult()
     for number, row in enumerate(iterator, start=2):
-        if not "".join(map(str, row)).strip():  # a blank row
+        if len(row) < width:
+            row = [*row, *[""] * (width - len(row))]
+        if not "".join(row).strip():  # a blank row
             continue
         result.rows += 1
-        draft = _draft(number, row, columns, result.errors)
+        draft = _draft(number, [row[index].strip() for index in at], result.errors)
         if draft is not None:
             result.drafts.append(draft)
     return result
 
 
-def _cell(row: list, columns: dict[str, int], name: str) -> str:
-    index = columns.get(name)
-    if index is None or index >= len(row):
-        return ""
-    value = row[index]
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # the XLS stores integers as floats
-    return str(value).strip()
+_CELLS = ("text", "to", "from", "session", "action", "response", "issue")  # the order `_draft` reads
 
 
 def _integer(value: str, row: int, column: str, errors: list[RowError], *, low: int, high: int) -> int | None:
+    if value.isascii() and value.isdigit() and low <= (number := int(value)) <= high:
+        return number  # the common case
     try:
         number = int(float(value))
     except ValueError:
@@ -124,17 +130,18 @@ def _integer(value: str, row: int, column: str, errors: list[RowError], *, low: 
     return number
 
 
-def _draft(number: int, row: list, columns: dict[str, int], errors: list[RowError]) -> Draft | None:
+def _draft(number: int, cells: list[str], errors: list[RowError]) -> Draft | None:
+    raw_text, raw_state, raw_sponsor, raw_session, raw_action, response, issues = cells
     before = len(errors)
-    text = normalise_whitespace(_cell(row, columns, "text"))
-    state = html.unescape(_cell(row, columns, "to"))
-    sponsor = html.unescape(_cell(row, columns, "from"))
+    text = normalise_whitespace(raw_text)
+    state = html.unescape(raw_state)
+    sponsor = html.unescape(raw_sponsor)
     for column, value in (("Text", text), ("To", state), ("From", sponsor)):
         if not value:
             errors.append(RowError(number, column, "", "a value is required"))
-    session = _integer(_cell(row, columns, "session"), number, "Session", errors, low=1, high=99)
+    session = _integer(raw_session, number, "Session", errors, low=1, high=99)
     action = None
-    if raw_action := _cell(row, columns, "action"):
+    if raw_action:
         action = _integer(raw_action, number, "Action", errors, low=1, high=5)
     if len(errors) > before:
         return None
@@ -143,10 +150,10 @@ def _draft(number: int, row: list, columns: dict[str, int], errors: list[RowErro
         review=ReviewRef(mechanism="upr", state=state, session=session),
         text=text,
         recommending_states=[] if sponsor == UNKNOWN_STATE else [sponsor],
-        position=_cell(row, columns, "response"),
+        position=response,
         action_category=action,
         theme_vocabulary="upr-info",
-        themes=[("", issue) for issue in _issues(_cell(row, columns, "issue"))],
+        themes=[("", issue) for issue in _issues(issues)],
     )
 
 

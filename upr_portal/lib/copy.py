@@ -1,21 +1,24 @@
-"""Bulk inserts through PostgreSQL's COPY, for imports of tens of thousands of rows.
+"""Bulk writes through PostgreSQL's COPY, for imports of tens of thousands of rows.
 
 Building a model instance per row costs more than the database work itself, so the
-importer writes CSV text through COPY instead: `copy_lines` for lines a caller encoded
-itself with `csv_text` / `csv_array` (the fast path), `copy_rows` for plain tuples of
-Python values. Both stream: PostgreSQL stores one chunk while Python builds the next.
+importer writes CSV lines that it encodes itself (`csv_text`, `csv_array`, `NULL`) with
+`copy_sql` statements. `WriteBehind` runs them in a thread while the next lines are
+built, and `checked_in_bulk` checks their foreign keys once per table instead of once
+per row. `packed_columns` reads many numbers back without a Python object per row.
 """
 
 from __future__ import annotations
 
-import io
-import itertools
-import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
-from django.db import connection
+from django.db import IntegrityError, connection
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 NULL = "\\N"  # the NULL marker of every COPY here (an empty field stays an empty string)
 
@@ -25,61 +28,117 @@ def reserve_ids(table: str, count: int) -> list[int]:
     if count == 0:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
+        # The sequence is looked up once: per row, the lookup cost more than nextval().
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
         return [row[0] for row in cursor.fetchall()]
 
 
-def copy_lines(table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
-    """COPY CSV lines (each ending in a newline) into `table`; returns how many.
+class WriteBehind:
+    """Runs statements on this thread's connection and transaction, in a thread of its
+    own, while the caller builds what comes next.
 
-    `lines` may be a generator: it is consumed while PostgreSQL stores what came before.
-    """
-    lines = iter(lines)
-    first = next(lines, None)
-    if first is None:
-        return 0
-    stream = LineStream(itertools.chain([first], lines))
-    column_list = ", ".join(f'"{column}"' for column in columns)
-    with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY \"{table}\" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')", stream)
-    return stream.count
-
-
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """COPY rows into `table`; values are Python objects (None, bool, str, list, dict…)."""
-    return copy_lines(table, columns, (",".join(map(csv_value, row)) + "\n" for row in rows))
-
-
-class LineStream:
-    """A file whose `read()` gives the next lines, built on demand.
-
-    psycopg2's `copy_expert` sends each chunk as it is read, so PostgreSQL parses,
-    indexes and stores one chunk (in its own process) while Python builds the next.
+    `submit(work)` queues `work(cursor)` (a psycopg2 cursor); statements run one at a
+    time, in order. PostgreSQL's work (parsing, index upkeep, to_tsvector) then overlaps
+    Python's, on the other core. The caller must not use the connection until the block
+    ends; leaving it waits for the queued work and raises the first error, as Django's
+    error class, in the caller's thread. After an error, later work is skipped.
     """
 
-    def __init__(self, lines: Iterator[str], chunk_lines: int = 200) -> None:
-        self.lines = lines
-        self.chunk_lines = chunk_lines
-        self.count = 0
+    def __init__(self, depth: int = 2) -> None:
+        connection.ensure_connection()
+        self.raw = connection.connection
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="write-behind", daemon=True)
 
-    def read(self, size: int = -1) -> str:
-        chunk = list(itertools.islice(self.lines, self.chunk_lines))
-        self.count += len(chunk)
-        return "".join(chunk)
+    def __enter__(self) -> WriteBehind:
+        self.thread.start()
+        return self
+
+    def submit(self, work: Callable) -> None:
+        self._raise()
+        self.queue.put(work)
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if kind is None:
+            self._raise()
+
+    def _run(self) -> None:
+        while (work := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    with self.raw.cursor() as cursor:
+                        work(cursor)
+                except BaseException as exc:  # handed to the caller's thread
+                    self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            with connection.wrap_database_errors:
+                raise self.error
 
 
-def copy_pairs(table: str, columns: Sequence[str], pairs: Iterable[tuple[int, int]]) -> int:
-    """COPY two integer columns (many-to-many links) without the CSV writer."""
-    text = "".join(f"{left},{right}\n" for left, right in pairs)
-    if text:
+class References:
+    """The rows that bulk-written rows refer to, by table: `checked_in_bulk` checks them."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, set[int]] = defaultdict(set)
+
+    def expect(self, table: str, ids: Iterable[int]) -> None:
+        self.ids[table].update(ids)
+
+    def check(self) -> None:
+        """What a foreign key checks per row, once per table: every id exists, and is
+        locked FOR KEY SHARE so that no other transaction deletes it before we commit."""
         with connection.cursor() as cursor:
-            cursor.copy_expert(
-                f'COPY "{table}" ("{columns[0]}", "{columns[1]}") FROM STDIN WITH (FORMAT csv)', io.StringIO(text)
-            )
-    return text.count("\n")
+            for table, ids in self.ids.items():
+                # `table` is a model's db_table, never user input.
+                cursor.execute(f'SELECT id FROM "{table}" WHERE id = ANY(%s) FOR KEY SHARE', [list(ids)])  # noqa: S608
+                missing = ids.difference(row[0] for row in cursor.fetchall())
+                if missing:
+                    shown = ", ".join(map(str, sorted(missing)[:5]))
+                    raise IntegrityError(f"{len(missing)} referenced row(s) missing from {table} (id {shown})")
+
+
+@contextmanager
+def checked_in_bulk() -> Iterator[References]:
+    """Bulk writes whose foreign keys are checked once per referenced table, not per row.
+
+    PostgreSQL checks a foreign key with one query per inserted row (at commit, for
+    Django's deferred constraints): ~10 µs each, more than storing the row. Inside this
+    block those per-row checks are off (`session_replication_role = replica`, which the
+    role must be allowed to set: a superuser, or `GRANT SET ON PARAMETER`); the caller
+    declares what its rows refer to with `References.expect`, and on leaving the block
+    `References.check` checks and locks it all. A role that may not set the parameter keeps
+    the per-row checks. Must run inside a transaction, which an error here rolls back.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("checked_in_bulk needs a transaction")
+    references = References()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        bulk = cursor.fetchone()[0]
+        if bulk:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    try:
+        yield references
+    finally:
+        # After a database error the transaction is void, and its rollback restores it.
+        if bulk and connection.connection.info.transaction_status != TRANSACTION_STATUS_INERROR:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = origin")
+    if bulk:
+        references.check()
+
+
+def copy_sql(table: str, columns: Sequence[str]) -> str:
+    """The COPY statement for CSV lines such as `csv_text` and `csv_array` build."""
+    column_list = ", ".join(f'"{column}"' for column in columns)
+    return f"COPY \"{table}\" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')"
 
 
 def csv_text(value: str) -> str:
@@ -101,21 +160,6 @@ def array_literal(values: Sequence) -> str:
     if "\\" in body or body.count('"') != 2 * len(items) - 2:  # an item holds a quote or backslash
         body = '","'.join(item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
     return '{"' + body + '"}'
-
-
-def csv_value(value) -> str:
-    """Any Python value as one CSV field of COPY (FORMAT csv, NULL '\\N')."""
-    if value is None:
-        return NULL
-    if isinstance(value, str):
-        return csv_text(value)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (list, tuple)):
-        return csv_array(value)
-    if isinstance(value, dict):
-        return csv_text(json.dumps(value, ensure_ascii=False))
-    return csv_text(str(value))  # numbers, dates, UUIDs
 
 
 # Version 4 and RFC 4122 variant bits of a random UUID (uuid.uuid4 does the same).

@@ -97,6 +97,9 @@ def split_paragraph_number(text: str) -> tuple[str, str]:
     return match.group(1), text[match.end() :]
 
 
+_WORDS = re.compile(r"[^\W_]+")  # letters and digits: what is left between punctuation and spaces
+
+
 def match_key(text: str) -> str:
     """Normalised form of a recommendation text for matching across sources.
 
@@ -106,7 +109,7 @@ def match_key(text: str) -> str:
     _, body = split_paragraph_number(fold(text))
     if ")" in body or "-" in body or "\u2022" in body:  # every list marker has one of them
         body = _LIST_MARKER.sub(" ", body)
-    return " ".join(_NON_WORD.sub(" ", body).replace("_", " ").split())
+    return " ".join(_WORDS.findall(body))
 
 
 def matching_open_paren(text: str, close: int) -> int | None:

@@ -1,0 +1,81 @@
+"""How an import writes new recommendations: in chunks behind the row building, with
+tsvectors from a second connection, and foreign keys checked once per table."""
+
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.db import connection
+
+from recommendations import indexing
+from recommendations.importers import engine
+from recommendations.models import Recommendation, SearchEntry
+from recommendations.services import recommendations_import
+
+from .test_import_files import everything, forget_everything
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_info_sample_5_states.csv"
+
+pytestmark = pytest.mark.django_db
+
+
+def entries_as_postgresql_computes_them() -> int:
+    """How many search entries differ from to_tsvector of their recommendation's document."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM recommendations_recommendation r "
+            "FULL JOIN recommendations_searchentry e ON e.recommendation_id = r.id "
+            "WHERE e.vector IS DISTINCT FROM to_tsvector('english', r.search_document)"
+        )
+        return cursor.fetchone()[0]
+
+
+def links() -> dict[str, int]:
+    return {name: getattr(Recommendation, name).through.objects.count() for name in engine.RELATIONS}
+
+
+def test_rows_written_in_many_chunks_are_those_written_in_one(monkeypatch):
+    recommendations_import(path=SAMPLE)
+    in_one = (everything(), links())
+    forget_everything()
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 7)  # 1,620 rows: 232 chunks, the last of 3
+
+    outcome = recommendations_import(path=SAMPLE)
+
+    assert outcome.created == 1620
+    assert (everything(), links()) == in_one
+    assert links()["recommending_states"] == 1659
+    assert SearchEntry.objects.count() == 1620
+    assert entries_as_postgresql_computes_them() == 0
+
+
+def test_search_entries_come_from_the_second_connection_as_postgresql_computes_them():
+    recommendations_import(path=SAMPLE)
+
+    assert SearchEntry.objects.count() == Recommendation.objects.count() == 1620
+    assert entries_as_postgresql_computes_them() == 0
+    documents = Recommendation.objects.values_list("search_document", flat=True)
+    mentions = sum("tortur" in document.lower() for document in documents)
+    assert Recommendation.objects.filter(search__vector="torture").count() == mentions == 105
+
+
+def test_without_a_second_connection_the_import_computes_the_entries_itself(monkeypatch, caplog):
+    def refuse(**params):
+        raise psycopg2.OperationalError("too many connections")
+
+    monkeypatch.setattr(indexing.psycopg2, "connect", refuse)
+
+    outcome = recommendations_import(path=SAMPLE)
+
+    assert outcome.created == 1620
+    assert SearchEntry.objects.count() == 1620
+    assert entries_as_postgresql_computes_them() == 0
+    assert "search vectors computed in the import's transaction: too many connections" in caplog.text
+
+
+def test_the_per_row_checks_are_back_on_after_an_import():
+    recommendations_import(path=SAMPLE)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
