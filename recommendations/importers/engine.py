@@ -355,8 +355,7 @@ class Writer:
         rows = NewRows()
         lines = self._new_rows(rows, ids, targets, merged)
         with checked_in_bulk() as references, SearchVectors() as vectors, WriteBehind() as database:
-            for start in range(0, len(ids), CHUNK_ROWS):
-                chunk = ids[start : start + CHUNK_ROWS]
+            for chunk in chunks(ids):
                 text = "".join(islice(lines, len(chunk)))
                 entries = vectors.submit(chunk, rows.take_documents())
                 database.submit(partial(_store_new, text, chunk, entries, self._new_links_text(references)))
@@ -455,6 +454,27 @@ class Writer:
 
 
 CHUNK_ROWS = 2000  # new recommendations per COPY: Python builds one while PostgreSQL stores another
+FIRST_ROWS = 400  # ... except the first and the last: PostgreSQL waits for the first, Python for the last
+
+
+def chunks(ids: list[int], size: int | None = None, edge: int | None = None) -> Iterator[list[int]]:
+    """`ids` in chunks of up to `size`, small at both ends: `edge`, then doubling towards
+    the middle, so that PostgreSQL does not wait long for the first chunk, nor Python
+    for the last ones."""
+    size = size or CHUNK_ROWS
+    step, head, tail, remaining = min(edge or FIRST_ROWS, size), [], [], len(ids)
+    while remaining > 0:
+        for sizes in (head, tail):
+            if remaining > 0:
+                sizes.append(min(step, remaining))
+                remaining -= sizes[-1]
+        step = min(step * 2, size)
+    start = 0
+    for length in head + tail[::-1]:
+        yield ids[start : start + length]
+        start += length
+
+
 NEW_ROWS_COPY = copy_sql(Recommendation._meta.db_table, NEW_COLUMNS)
 
 
@@ -462,13 +482,13 @@ def _store_new(text: str, ids: list[int], entries: Future | None, links: list[tu
     """One chunk of new recommendations, their search entries and links (`WriteBehind`)."""
     # Read in one call: each read takes the interpreter back from the thread building rows.
     cursor.copy_expert(NEW_ROWS_COPY, io.StringIO(text), size=len(text) + 1)
-    if entries is None:
-        cursor.execute(INDEX_SEARCH_SQL, [ids])
-    else:
-        data = entries.result()
-        cursor.copy_expert(SEARCH_ENTRY_COPY, io.BytesIO(data), size=len(data) + 1)
     for statement, lines in links:
         cursor.copy_expert(statement, io.StringIO(lines), size=len(lines) + 1)
+    if entries is None:
+        cursor.execute(INDEX_SEARCH_SQL, [ids])
+    else:  # last: the second connection has had the most time to compute them
+        data = entries.result()
+        cursor.copy_expert(SEARCH_ENTRY_COPY, io.BytesIO(data), size=len(data) + 1)
 
 
 _NO_VALUES = dict.fromkeys(SCALARS, "") | {"action_category": None, "requires_legislation": None}

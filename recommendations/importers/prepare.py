@@ -1,21 +1,31 @@
 """Reading and resolving a file, the part of an import that needs no database writes.
 
-`ReadAhead` does it for the next file in a background thread while the current one is
-written: writing mostly waits on PostgreSQL (COPY, index upkeep, the commit's
-constraint checks), during which the thread has the interpreter to itself. The thread
-only parses files and looks names up in a `Resolver` loaded beforehand; every query
-and write stays on the caller's thread and connection.
+`ReadAhead` does it for the next file while the current one is written. It runs in a
+process of its own where it can (forked, so nothing is imported or loaded again): an
+import's Python work is more than one core can do while PostgreSQL works, and a thread
+would take turns with the row building on the interpreter. It only parses files and
+looks names up in a `Resolver` loaded beforehand; every query and write stays on the
+caller's connection. Where a process cannot be forked (not a POSIX system, or inside a
+daemonic worker process), a thread does it.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.db import connections
 
 from . import read_recommendations
 from .base import ParseResult, RowError
 from .resolve import Resolved, Resolver
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,6 +37,7 @@ class Prepared:
     resolved: list[Resolved]
     errors: list[RowError]
     resolver: Resolver
+    reader: str = field(default_factory=lambda: _reader_name())  # the process and thread that read it
 
 
 def prepare(path: Path, fmt: str, *, state: str | None, session: int | None, resolver: Resolver) -> Prepared:
@@ -38,32 +49,70 @@ def prepare(path: Path, fmt: str, *, state: str | None, session: int | None, res
 
 
 class ReadAhead:
-    """Prepares files one ahead, in one background thread, with the same options."""
+    """Prepares files one ahead, in one background process (or thread), with the same
+    options."""
 
     def __init__(self, *, fmt: str = "auto", state: str | None = None, session: int | None = None) -> None:
         self.options = {"fmt": fmt, "state": state, "session": session}
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead")
+        self.pool: Executor | None = None
         self.pending: dict[Path, Future[Prepared]] = {}
 
     def __enter__(self) -> ReadAhead:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def prepare(self, path: Path, fmt: str) -> Prepared:
-        """`path` prepared: by the thread if `start` asked for it, else here and now
-        (`fmt` is the format detected for `path`)."""
+        """`path` prepared: ahead if `start` asked for it, else here and now (`fmt` is
+        the format detected for `path`)."""
         future = self.pending.pop(path, None)
         if future is None:
             return prepare(path, fmt, state=self.options["state"], session=self.options["session"], resolver=Resolver())
         return future.result()
 
     def start(self, path: Path) -> None:
-        """Have the thread prepare `path`; best called when the caller starts waiting on
-        PostgreSQL, so that the two threads do not take turns on the interpreter."""
+        """Have `path` prepared ahead; best called when the caller starts waiting on
+        PostgreSQL, before it starts threads of its own (the process is forked then)."""
         if path in self.pending:
             return
         resolver = Resolver()  # queries reference data here, on the caller's connection
         options = {"state": self.options["state"], "session": self.options["session"], "resolver": resolver}
-        self.pending[path] = self.pool.submit(prepare, path, self.options["fmt"], **options)
+        self.pending[path] = self._pool().submit(prepare, path, self.options["fmt"], **options)
+
+    def _pool(self) -> Executor:
+        if self.pool is None:
+            self.pool = _reader_pool()
+        return self.pool
+
+
+def _reader_pool() -> Executor:
+    if os.name == "posix" and not multiprocessing.current_process().daemon:
+        try:
+            context = multiprocessing.get_context("fork")
+            return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_leave_database_alone)
+        except (OSError, ValueError) as exc:
+            logger.warning("files read ahead in a thread: %s", exc)
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead")
+
+
+_INHERITED = []  # the parent's connections, kept so that they are never freed in the reader
+
+
+def _leave_database_alone() -> None:
+    """In the forked reader: the parent's connections are the parent's. Closing or
+    freeing one would end the parent's session (same socket); using one would corrupt
+    its protocol stream. Keep them, out of Django's reach, and refuse any query."""
+    for wrapper in connections.all(initialized_only=True):
+        _INHERITED.append(wrapper.connection)
+        wrapper.connection = None
+        wrapper.ensure_connection = _refuse
+
+
+def _refuse() -> None:
+    raise RuntimeError("the import's read-ahead process does not use the database")
+
+
+def _reader_name() -> str:
+    return f"{multiprocessing.current_process().name}/{threading.current_thread().name}"

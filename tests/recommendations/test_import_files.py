@@ -10,6 +10,7 @@ from recommendations.importers import prepare as prepare_module
 from recommendations.indexing import INDEX_COLUMNS
 from recommendations.models import Recommendation, Review
 from recommendations.services import recommendations_import, recommendations_import_files
+from stakeholders.models import State
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = DATA / "upr_info" / "upr_info_sample_5_states.csv"
@@ -43,17 +44,25 @@ def forget_everything() -> None:
 
 @pytest.fixture
 def prepared_in(monkeypatch) -> dict[str, str]:
-    """File name -> name of the thread that read and resolved it."""
-    threads = {}
-    original = prepare_module.prepare
+    """File name -> the process and thread that read and resolved it."""
+    readers = {}
+    original = prepare_module.ReadAhead.prepare
 
-    def spy(path, *args, **kwargs):
-        threads[Path(path).name] = threading.current_thread().name
-        return original(path, *args, **kwargs)
+    def spy(self, path, fmt):
+        prepared = original(self, path, fmt)
+        readers[Path(path).name] = prepared.reader
+        return prepared
 
-    monkeypatch.setattr(prepare_module, "prepare", spy)
-    monkeypatch.setattr("recommendations.services.prepare", spy)
-    return threads
+    monkeypatch.setattr(prepare_module.ReadAhead, "prepare", spy)
+    return readers
+
+
+def query_states() -> str:
+    """Run in the read-ahead process."""
+    try:
+        return f"{State.objects.count()} States"
+    except RuntimeError as exc:
+        return str(exc)
 
 
 def test_several_files_make_what_importing_them_one_by_one_makes():
@@ -75,12 +84,29 @@ def test_several_files_make_what_importing_them_one_by_one_makes():
     assert everything() == together
 
 
-def test_the_next_file_is_read_in_a_thread_while_one_is_written(prepared_in):
+def test_the_next_file_is_read_in_another_process_while_one_is_written(prepared_in):
     list(recommendations_import_files(paths=[SAMPLE, VOLUNTARY_CSV, SLOVENIA_2019]))
 
-    assert prepared_in[SAMPLE.name] == threading.current_thread().name
-    assert prepared_in[VOLUNTARY_CSV.name].startswith("import-read-ahead")
-    assert prepared_in[SLOVENIA_2019.name].startswith("import-read-ahead")
+    assert prepared_in[SAMPLE.name] == f"MainProcess/{threading.current_thread().name}"
+    assert prepared_in[VOLUNTARY_CSV.name].startswith("ForkProcess-")
+    assert prepared_in[SLOVENIA_2019.name] == prepared_in[VOLUNTARY_CSV.name]  # one process for all
+
+
+def test_the_read_ahead_process_leaves_the_database_connection_to_the_importer():
+    with prepare_module.ReadAhead() as ahead:
+        answer = ahead._pool().submit(query_states).result()
+
+    assert answer == "the import's read-ahead process does not use the database"
+    assert State.objects.count() == 195  # the importer's connection outlived the process
+
+
+def test_where_no_process_can_be_forked_a_thread_reads_ahead(monkeypatch, prepared_in):
+    daemonic = type("Daemonic", (), {"daemon": True, "name": "Worker"})
+    monkeypatch.setattr(prepare_module.multiprocessing, "current_process", daemonic)
+
+    list(recommendations_import_files(paths=[SAMPLE, VOLUNTARY_CSV]))
+
+    assert prepared_in[VOLUNTARY_CSV.name] == "Worker/import-read-ahead_0"
 
 
 def test_files_answered_from_their_digest_are_not_read_ahead(prepared_in):

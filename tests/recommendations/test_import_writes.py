@@ -38,7 +38,8 @@ def test_rows_written_in_many_chunks_are_those_written_in_one(monkeypatch):
     recommendations_import(path=SAMPLE)
     in_one = (everything(), links())
     forget_everything()
-    monkeypatch.setattr(engine, "CHUNK_ROWS", 7)  # 1,620 rows: 232 chunks, the last of 3
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 7)  # 1,620 rows in 233 chunks of 1 to 7
+    monkeypatch.setattr(engine, "FIRST_ROWS", 1)
 
     outcome = recommendations_import(path=SAMPLE)
 
