@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.importers import ImportFileError, detect_format, source_of
-from recommendations.importers.base import RowError, paused_gc
+from recommendations.importers.base import RowError, paused_gc, quick_thread_switches
 from recommendations.importers.engine import apply
 from recommendations.importers.prepare import Prepared, ReadAhead, prepare
 from recommendations.importers.resolve import Resolver
@@ -76,6 +76,7 @@ Progress = Callable[[int], None]
 
 
 @paused_gc()  # see there: half the import's Python time went to the collector
+@quick_thread_switches()
 def recommendations_import(
     *,
     path: str | Path,
@@ -126,7 +127,7 @@ def recommendations_import_files(
     """`recommendations_import` of each file in turn (each fully or not at all), with the
     same options; while one file is written, the next is read in a thread (`ReadAhead`)."""
     read_options = {name: options.get(name) for name in ("state", "session")}
-    with paused_gc(), ReadAhead(fmt=options.get("fmt", "auto"), **read_options) as ahead:
+    with paused_gc(), quick_thread_switches(), ReadAhead(fmt=options.get("fmt", "auto"), **read_options) as ahead:
         for path, following in zip(paths, [*map(Path, paths[1:]), None], strict=True):
             progress = progress_for(path) if progress_for else None
             yield recommendations_import(path=path, progress=progress, ahead=ahead, following=following, **options)

@@ -54,7 +54,7 @@ def position_from(raw: str) -> str | None:
     return _POSITIONS.get(cached_name_key(raw))
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolved:
     """A draft whose names are database rows."""
 

@@ -102,13 +102,14 @@ def _read_rows(path: Path, rows: Iterable[list[str]]) -> ParseResult:
     width = max(columns.values()) + 2
     at = [columns.get(name, width - 1) for name in _CELLS]
     result = ParseResult()
+    reviews: dict[tuple, ReviewRef] = {}  # one per review, shared by its drafts
     for number, row in enumerate(iterator, start=2):
         if len(row) < width:
             row = [*row, *[""] * (width - len(row))]
         if not "".join(row).strip():  # a blank row
             continue
         result.rows += 1
-        draft = _draft(number, [row[index].strip() for index in at], result.errors)
+        draft = _draft(number, [row[index].strip() for index in at], result.errors, reviews)
         if draft is not None:
             result.drafts.append(draft)
     return result
@@ -130,7 +131,7 @@ def _integer(value: str, row: int, column: str, errors: list[RowError], *, low: 
     return number
 
 
-def _draft(number: int, cells: list[str], errors: list[RowError]) -> Draft | None:
+def _draft(number: int, cells: list[str], errors: list[RowError], reviews: dict[tuple, ReviewRef]) -> Draft | None:
     raw_text, raw_state, raw_sponsor, raw_session, raw_action, response, issues = cells
     before = len(errors)
     text = normalise_whitespace(raw_text)
@@ -147,7 +148,7 @@ def _draft(number: int, cells: list[str], errors: list[RowError]) -> Draft | Non
         return None
     return Draft(
         row=number,
-        review=ReviewRef(mechanism="upr", state=state, session=session),
+        review=reviews.get((state, session)) or reviews.setdefault((state, session), ReviewRef("upr", state, session)),
         text=text,
         recommending_states=[] if sponsor == UNKNOWN_STATE else [sponsor],
         position=response,
