@@ -7,7 +7,6 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -105,6 +104,8 @@ def recommendations_import(
         digest_key = _digest_key(path, outcome.format, state, session)
         if use_digest and _answer_from_digest(outcome, digest_key):
             return outcome
+        if ahead is not None and following is not None:
+            ahead.start(following)  # read while this file is read, matched and written
         if ahead is None:
             prepared = prepare(path, outcome.format, state=state, session=session, resolver=Resolver())
         else:
@@ -116,8 +117,7 @@ def recommendations_import(
     if prepared.errors:
         outcome.errors = sorted(prepared.errors, key=lambda error: error.row)
         return outcome
-    writing = partial(ahead.start, following) if ahead and following else None
-    _write(outcome, prepared, run=run, progress=progress, digest_key=digest_key, writing=writing)
+    _write(outcome, prepared, run=run, progress=progress, digest_key=digest_key)
     return outcome
 
 
@@ -167,11 +167,11 @@ def _remember_digest(outcome: ImportOutcome, key: str, fingerprints: dict[int, s
     )
 
 
-def _write(outcome: ImportOutcome, prepared: Prepared, *, run, progress, digest_key: str, writing) -> None:
+def _write(outcome: ImportOutcome, prepared: Prepared, *, run, progress, digest_key: str) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
-        counts = apply(prepared.resolved, source=source_of(outcome.format), run=run, progress=progress, writing=writing)
+        counts = apply(prepared.resolved, source=source_of(outcome.format), run=run, progress=progress)
         _fill_target_titles(prepared.resolver.target_titles)
         _import_statuses(prepared.resolved)
         if counts.errors:

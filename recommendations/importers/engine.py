@@ -239,7 +239,7 @@ def ensure_reviews(resolved: list[Resolved]) -> list[Review]:
     """Get or create each review the drafts name; add document symbols and dates.
 
     Returns the review of each draft, in order."""
-    keys = [_review_key(item) for item in resolved]
+    keys = _review_keys(resolved)
     wanted: dict[tuple, Resolved] = {}
     for key, item in zip(keys, resolved, strict=True):
         wanted.setdefault(key, item)
@@ -248,12 +248,27 @@ def ensure_reviews(resolved: list[Resolved]) -> list[Review]:
     for review in Review.objects.bulk_create(missing):
         reviews[_key_of(review)] = review
     result = [reviews[key] for key in keys]
-    dirty = {}
+    dirty, seen = {}, set()
     for review, item in zip(result, resolved, strict=True):
-        if _enrich_review(review, item.draft.review):
-            dirty[review.pk] = review
+        ref = item.draft.review
+        if (review.id, id(ref)) not in seen:  # readers may share one reference between drafts
+            seen.add((review.id, id(ref)))
+            if _enrich_review(review, ref):
+                dirty[review.pk] = review
     Review.objects.bulk_update(dirty.values(), ["document_symbols", "date"])
     return result
+
+
+def _review_keys(resolved: list[Resolved]) -> list[tuple]:
+    """`_review_key` of each draft, once per review reference that drafts share."""
+    known: dict[int, tuple] = {}
+    keys = []
+    for item in resolved:
+        key = known.get(id(item.draft.review))
+        if key is None or key[0] != item.mechanism.id or key[1] != item.state.id:
+            key = known[id(item.draft.review)] = _review_key(item)
+        keys.append(key)
+    return keys
 
 
 def _review_key(item: Resolved) -> tuple:
@@ -562,12 +577,8 @@ def apply(
     source: str,
     run=None,
     progress: Progress | None = None,
-    writing: Callable[[], None] | None = None,
 ) -> Counts:
-    """Write the resolved drafts; the caller holds the transaction.
-
-    `writing` is called once the drafts are matched, as the writes (mostly PostgreSQL's
-    work: COPY, index upkeep) begin: a moment for the caller to use the interpreter."""
+    """Write the resolved drafts; the caller holds the transaction."""
     theme_ids, group_ids = ensure_vocabulary(resolved)
     reviews = ensure_reviews(resolved)
     by_id = {review.id: review for review in reviews}
@@ -581,8 +592,6 @@ def apply(
         matcher.assign(item, review)
         if progress and number % 500 == 0:
             progress(500)
-    if writing:
-        writing()
     return _write(list(matcher.targets.values()), Writer(source, run, theme_ids, group_ids))
 
 

@@ -73,8 +73,8 @@ class ReadAhead:
         return future.result()
 
     def start(self, path: Path) -> None:
-        """Have `path` prepared ahead; best called when the caller starts waiting on
-        PostgreSQL, before it starts threads of its own (the process is forked then)."""
+        """Have `path` prepared ahead. The process is forked on the first call: best
+        before the caller starts threads of its own or a transaction."""
         if path in self.pending:
             return
         resolver = Resolver()  # queries reference data here, on the caller's connection

@@ -161,14 +161,28 @@ def ensure_vocabulary(resolved: list[Resolved]) -> tuple[dict, dict]:
     """Create the themes and groups the import names; return key -> id maps."""
     themes = {(theme.vocabulary, theme.key): theme for theme in Theme.objects.all()}
     groups = AffectedGroup.objects.key_index()
+    codes: dict[tuple[str, str], str] = {}  # theme -> the first code given for it
+    group_keys: dict[str, None] = {}
+    for item in resolved:
+        for vocabulary, key, code in item.theme_keys:
+            codes.setdefault((vocabulary, key), code)
+        group_keys.update(dict.fromkeys(item.group_keys))
+    if any(key not in themes for key in codes) or any(key not in groups for key in group_keys):
+        _create_missing(themes, groups, _names(resolved))
+    else:  # the common case once a vocabulary is known: only codes to fill in
+        _create_missing(themes, groups, {key: (code, "") for key, code in codes.items() if code})
+    return {key: theme.pk for key, theme in themes.items()}, {key: group.pk for key, group in groups.items()}
+
+
+def _names(resolved: list[Resolved]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(vocabulary or "group", key) -> (code, name) as first given."""
     names = {}
     for item in resolved:
         for (vocabulary, key, code), (_, _, name) in zip(item.theme_keys, _themes(item.draft), strict=True):
             names.setdefault((vocabulary, key), (code, name))
         for key, name in zip(item.group_keys, item.draft.affected_groups, strict=False):
             names.setdefault(("group", key), ("", name))
-    _create_missing(themes, groups, names)
-    return {key: theme.pk for key, theme in themes.items()}, {key: group.pk for key, group in groups.items()}
+    return names
 
 
 def _create_missing(themes: dict, groups: dict, names: dict) -> None:
