@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg2
@@ -229,53 +229,42 @@ class IndexBuilder:
             pk: (iso3, region, name)
             for pk, iso3, region, name in State.objects.values_list("pk", "iso3", "region", "name")
         }
-        self._parts: dict[tuple, tuple] = {}  # (kind, ids) -> what `facets` derives from them
+        self._parts: dict[tuple, tuple | str] = {}  # (kind, *ids) -> what `facets` derives from them
 
     def facets(self, relations: dict[str, list[int]]) -> tuple[str, str]:
         """The related names (for the search document, joined by spaces) and the five
         facet arrays f_themes … f_regions as CSV fields, that these relations give. Many
         recommendations share each part (their themes, their recommending States…), so
         each part is computed and encoded once."""
-        themes = self._tagged("themes", relations["themes"])
-        groups = self._tagged("groups", relations["affected_groups"])
-        sponsors = self._sponsors(relations["recommending_states"])
-        sdgs = self._sdgs(relations["sdg_goals"], relations["sdg_targets"])
+        parts = self._parts
+        key = ("themes", *relations["themes"])
+        themes = parts.get(key) or parts.setdefault(key, self._tagged(self.themes, key[1:]))
+        key = ("groups", *relations["affected_groups"])
+        groups = parts.get(key) or parts.setdefault(key, self._tagged(self.groups, key[1:]))
+        key = ("states", *relations["recommending_states"])
+        sponsors = parts.get(key) or parts.setdefault(key, self._sponsors(key[1:]))
+        key = ("sdgs", tuple(relations["sdg_goals"]), *relations["sdg_targets"])
+        sdgs = parts.get(key) or parts.setdefault(key, self._sdgs(key[1], key[2:]))
         names = " ".join([part for part in (themes[1], groups[1], sponsors[1]) if part])
         return names, f"{themes[0]},{groups[0]},{sdgs},{sponsors[0]}"
 
-    def _kept(self, kind: str, key: tuple, compute: Callable[[], tuple]) -> tuple:
-        found = self._parts.get((kind, key))
-        if found is None:
-            found = self._parts[(kind, key)] = compute()
-        return found
-
-    def _tagged(self, kind: str, ids: list[int]) -> tuple[str, str]:
+    @staticmethod
+    def _tagged(vocabulary: dict, ids: tuple[int, ...]) -> tuple[str, str]:
         """Slugs (as a CSV field) and names of themes or groups, by slug."""
+        pairs = sorted(vocabulary[pk] for pk in ids)
+        return csv_array([slug for slug, _ in pairs]), _names(name for _, name in pairs)
 
-        def compute() -> tuple:
-            pairs = sorted(getattr(self, kind)[pk] for pk in ids)
-            return csv_array([slug for slug, _ in pairs]), _names(name for _, name in pairs)
-
-        return self._kept(kind, tuple(ids), compute)
-
-    def _sponsors(self, ids: list[int]) -> tuple[str, str]:
+    def _sponsors(self, ids: tuple[int, ...]) -> tuple[str, str]:
         """ISO codes (sorted) and regions (distinct, sorted) of recommending States as two
         CSV fields, and their names."""
+        states = sorted(self.states[pk] for pk in ids)
+        regions = sorted({region for _, region, _ in states if region})
+        codes = csv_array([iso3 for iso3, _, _ in states])
+        return f"{codes},{csv_array(regions)}", _names(name for _, _, name in states)
 
-        def compute() -> tuple:
-            states = sorted(self.states[pk] for pk in ids)
-            regions = sorted({region for _, region, _ in states if region})
-            codes = csv_array([iso3 for iso3, _, _ in states])
-            return f"{codes},{csv_array(regions)}", _names(name for _, _, name in states)
-
-        return self._kept("states", tuple(ids), compute)
-
-    def _sdgs(self, goal_ids: list[int], target_ids: list[int]) -> str:
-        def compute() -> str:
-            numbers = {str(self.goals[pk]) for pk in goal_ids} | {self.targets[pk] for pk in target_ids}
-            return csv_array(sorted(numbers))
-
-        return self._kept("sdgs", (tuple(goal_ids), tuple(target_ids)), compute)
+    def _sdgs(self, goal_ids: tuple[int, ...], target_ids: tuple[int, ...]) -> str:
+        numbers = {str(self.goals[pk]) for pk in goal_ids} | {self.targets[pk] for pk in target_ids}
+        return csv_array(sorted(numbers))
 
 
 def _names(names: Iterable[str]) -> str:

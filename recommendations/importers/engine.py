@@ -10,7 +10,6 @@ tags and recommending States are only ever added. Every change is recorded.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections import defaultdict
@@ -43,6 +42,7 @@ from upr_portal.lib.copy import (
 )
 
 from .base import RowError
+from .fingerprint import fingerprint_of, values_of
 from .resolve import Resolved, ensure_vocabulary
 from .rows import NEW_COLUMNS, SCALARS, NewRows
 
@@ -334,7 +334,7 @@ class Writer:
         """The values the drafts of one target give, first non-empty scalar wins."""
         if len(target.items) == 1:  # most targets: no merging to do
             item = target.items[0]
-            values = _values_of(item)
+            values = values_of(item)
             relations = _relations_of(item, self.theme_ids, self.group_ids)
             keys = list(dict.fromkeys(item.match_keys))
         else:
@@ -342,9 +342,8 @@ class Writer:
         for name, ids in relations.items():
             if len(ids) > 1:
                 relations[name] = list(dict.fromkeys(ids))
-        merged = {"values": values, "relations": relations, "keys": keys}
-        merged["fingerprint"] = fingerprint(merged)
-        return merged
+        fingerprint = fingerprint_of(target.items, values, keys)
+        return {"values": values, "relations": relations, "keys": keys, "fingerprint": fingerprint}
 
     def _merge(self, items: list[Resolved]) -> tuple[dict, dict, list[str]]:
         values: dict = dict(_NO_VALUES)
@@ -526,22 +525,6 @@ def _merge_item(values: dict, relations: dict, item: Resolved, theme_ids: dict, 
     relations["sdg_targets"] += item.sdg_target_ids
 
 
-def _values_of(item: Resolved) -> dict:
-    """`_merge_item`'s values for a single draft: "" and None give the field's default."""
-    draft = item.draft
-    action, legislation = draft.action_category, draft.requires_legislation
-    return {
-        "text": draft.text or "",
-        "paragraph": draft.paragraph or "",
-        "position": item.position or "",
-        "position_source": draft.position_source or "",
-        "action_category": None if action == "" else action,
-        "annotation_type": draft.annotation_type or "",
-        "external_id": draft.external_id or "",
-        "requires_legislation": None if legislation == "" else legislation,
-    }
-
-
 def _relations_of(item: Resolved, theme_ids: dict, group_ids: dict) -> dict[str, list[int]]:
     return {
         "recommending_states": list(item.recommending_state_ids),
@@ -550,12 +533,6 @@ def _relations_of(item: Resolved, theme_ids: dict, group_ids: dict) -> dict[str,
         "sdg_goals": list(item.sdg_goal_ids),
         "sdg_targets": list(item.sdg_target_ids),
     }
-
-
-def fingerprint(merged: dict) -> str:
-    """Digest of what a source says of one recommendation (built in a fixed order)."""
-    parts = [*map(repr, merged["values"].values()), *map(repr, merged["relations"].values()), *merged["keys"]]
-    return hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 def _current_links(rec_ids: list[int]) -> dict[str, dict[int, set[int]]]:

@@ -21,6 +21,7 @@ from stakeholders.models import State
 from upr_portal.lib.text import match_key, name_key
 
 from .base import Draft, RowError
+from .fingerprint import fingerprint, related_keys, values_of
 
 POSITION_WORDS = {
     Position.SUPPORTED: ("supported", "accepted", "support", "accept", "agreed"),
@@ -68,6 +69,7 @@ class Resolved:
     sdg_goal_ids: list[int]
     sdg_target_ids: list[int]
     match_keys: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # of this draft alone (`fingerprint.fingerprint_of`)
 
 
 class Resolver:
@@ -91,7 +93,7 @@ class Resolver:
         goal_ids, target_ids = self._sdgs(draft, errors)
         if len(errors) > before:
             return None
-        return Resolved(
+        item = Resolved(
             draft=draft,
             mechanism=mechanism,
             state=state,
@@ -103,6 +105,8 @@ class Resolver:
             sdg_target_ids=target_ids,
             match_keys=_match_keys(draft),
         )
+        item.fingerprint = fingerprint(values_of(item), related_keys([item]), item.match_keys)
+        return item
 
     def _state(self, row: int, column: str, name: str, errors: list[RowError]) -> State | None:
         state = self.states.get(cached_name_key(name)) or self.states.find(name)

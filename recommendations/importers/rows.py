@@ -36,7 +36,7 @@ class NewRows:
         self.status = f"{ImplementationStatus.NOT_REPORTED.value},{NULL}"
         self.dates = f"{{}},{now},{now}"
         self.reviews: dict[int, tuple[str, str, str]] = {}
-        self.sources: dict[str, tuple[str, str]] = {}
+        self.sources: dict[str, tuple[str, str, str]] = {}
         self.documents: list[str] = []  # the search documents of the lines built since `take_documents`
 
     def line(self, pk: int, code: str, review, source: str, merged: dict) -> str:
@@ -47,25 +47,24 @@ class NewRows:
         text, paragraph = values["text"], values["paragraph"]
         document = " ".join([part for part in (text, names, state_name) if part])
         self.documents.append(document)
-        fingerprints = self._fingerprints(source, merged["fingerprint"])
+        quoted, head, tail = self.sources.get(source) or self._source(source)
         numbers = csv_array(_DIGITS.findall(paragraph)) if paragraph else "{}"
         return (
-            f"{pk},{code},{review_id},{_quoted(source)},{_scalars(values)},{self.status},"
-            f"{csv_array(merged['keys'])},{{}},{fingerprints},{self.dates},{_quoted(document)},{review_index},"
-            f"{numbers},{facets},{{}}\n"
+            f"{pk},{code},{review_id},{quoted},{_scalars(values)},{self.status},"
+            f"{csv_array(merged['keys'])},{{}},{head}{merged['fingerprint']}{tail},{self.dates},{_quoted(document)},"
+            f"{review_index},{numbers},{facets},{{}}\n"
         )
 
     def take_documents(self) -> list[str]:
         documents, self.documents = self.documents, []
         return documents
 
-    def _fingerprints(self, source: str, fingerprint: str) -> str:
-        """The `fingerprints` JSON object {source: fingerprint}, as a CSV field."""
-        parts = self.sources.get(source)
-        if parts is None:
-            head, tail = csv_text(json.dumps({source: "\0"}, ensure_ascii=False)).split("\\u0000")
-            parts = self.sources[source] = (head, tail)
-        return f"{parts[0]}{fingerprint}{parts[1]}"  # hexadecimal digits need no escaping
+    def _source(self, source: str) -> tuple[str, str, str]:
+        """The source as a CSV field, and the `fingerprints` JSON object {source: …} as a
+        CSV field before and after the fingerprint (hexadecimal digits need no escaping)."""
+        head, tail = csv_text(json.dumps({source: "\0"}, ensure_ascii=False)).split("\\u0000")
+        found = self.sources[source] = (csv_text(source), head, tail)
+        return found
 
     def _review(self, review) -> tuple[str, str, str]:
         """The review id, the review's index columns (f_state … f_date) and the State's name."""
