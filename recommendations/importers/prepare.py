@@ -97,13 +97,18 @@ def _reader_pool() -> Executor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead")
 
 
+READER_NICENESS = 10
 _INHERITED = []  # the parent's connections, kept so that they are never freed in the reader
 
 
 def _leave_database_alone() -> None:
     """In the forked reader: the parent's connections are the parent's. Closing or
     freeing one would end the parent's session (same socket); using one would corrupt
-    its protocol stream. Keep them, out of Django's reach, and refuse any query."""
+    its protocol stream. Keep them, out of Django's reach, and refuse any query.
+
+    The reader also yields the processor to the importer and its database backend: it
+    is a file ahead, and they are what the import waits for."""
+    os.nice(READER_NICENESS)
     for wrapper in connections.all(initialized_only=True):
         _INHERITED.append(wrapper.connection)
         wrapper.connection = None

@@ -80,3 +80,16 @@ def test_the_per_row_checks_are_back_on_after_an_import():
     with connection.cursor() as cursor:
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"
+
+
+def test_each_link_table_has_one_index_led_by_the_recommendation_the_unique_pair():
+    tables = [getattr(Recommendation, name).through._meta.db_table for name in engine.RELATIONS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s) AND indexdef LIKE %s",
+            [tables, "%(recommendation_id%"],
+        )
+        found = cursor.fetchall()
+
+    assert sorted(table for table, _ in found) == sorted(tables)
+    assert all(definition.startswith("CREATE UNIQUE INDEX") for _, definition in found)
