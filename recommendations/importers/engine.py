@@ -467,7 +467,7 @@ class Writer:
         RecommendationChange.objects.bulk_create(self.changes, batch_size=5000)
 
 
-CHUNK_ROWS = 2000  # new recommendations per COPY: Python builds one while PostgreSQL stores another
+CHUNK_ROWS = 8000  # new recommendations per COPY at most: Python builds one while PostgreSQL stores another
 FIRST_ROWS = 400  # ... except the first and the last: PostgreSQL waits for the first, Python for the last
 
 
