@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -20,6 +21,7 @@ from difflib import SequenceMatcher
 from functools import partial
 from itertools import islice
 
+import psycopg2
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -54,6 +56,7 @@ RELATIONS = {
     "sdg_targets": "sdgtarget_id",
 }
 Progress = Callable[[int], None]
+logger = logging.getLogger(__name__)
 # Near matches: compact texts of at least this length whose similarity reaches the ratio.
 FUZZY_MIN_LENGTH = 40
 FUZZY_RATIO = 0.95
@@ -501,7 +504,12 @@ def _store_new(text: str, ids: list[int], entries: Future | None, links: list[tu
     if entries is None:
         cursor.execute(INDEX_SEARCH_SQL, [ids])
     else:  # last: the second connection has had the most time to compute them
-        data = entries.result()
+        try:
+            data = entries.result()
+        except psycopg2.Error as exc:  # it was lost: compute them here
+            logger.warning("search vectors computed in the import's transaction: %s", exc)
+            cursor.execute(INDEX_SEARCH_SQL, [ids])
+            return
         cursor.copy_expert(SEARCH_ENTRY_COPY, io.BytesIO(data), size=len(data) + 1)
 
 

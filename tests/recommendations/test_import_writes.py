@@ -74,6 +74,20 @@ def test_without_a_second_connection_the_import_computes_the_entries_itself(monk
     assert "search vectors computed in the import's transaction: too many connections" in caplog.text
 
 
+def test_a_second_connection_lost_midway_leaves_the_import_to_compute_the_entries(monkeypatch, caplog):
+    def lost(self, ids, documents):
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(indexing.SearchVectors, "_copy_data", lost)
+
+    outcome = recommendations_import(path=SAMPLE)
+
+    assert outcome.created == 1620
+    assert SearchEntry.objects.count() == 1620
+    assert entries_as_postgresql_computes_them() == 0
+    assert "search vectors computed in the import's transaction: server closed the connection" in caplog.text
+
+
 def test_the_per_row_checks_are_back_on_after_an_import():
     recommendations_import(path=SAMPLE)
 

@@ -8,7 +8,7 @@ import json
 import uuid
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 from recommendations.importers.base import paused_gc
 from upr_portal.lib.copy import (
@@ -157,6 +157,22 @@ def test_a_role_that_may_not_skip_per_row_checks_keeps_them(parent_and_child):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
+
+
+@pytest.mark.django_db
+def test_the_caller_may_not_query_while_its_writes_run_behind(table):
+    with pytest.raises(RuntimeError, match="no query from this thread"), WriteBehind():
+        stored(table)
+
+    assert stored(table) == []  # and may again after
+
+
+@pytest.mark.django_db
+def test_before_postgresql_15_only_a_superuser_skips_the_per_row_checks(parent_and_child, monkeypatch):
+    monkeypatch.setattr(connections["default"], "pg_version", 140011)
+
+    with transaction.atomic(), checked_in_bulk():
+        assert replication_role() == "replica"  # the test database's role is a superuser
 
 
 def test_bulk_checks_need_a_transaction():

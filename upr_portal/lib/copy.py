@@ -55,6 +55,10 @@ class WriteBehind:
 
     def __enter__(self) -> WriteBehind:
         self.thread.start()
+        # A query from the caller's thread meanwhile would interleave with the thread's
+        # on one connection: refuse it loudly (a lazily loaded relation, say).
+        self.guard = connection.execute_wrapper(_refuse_while_writing_behind)
+        self.guard.__enter__()
         return self
 
     def submit(self, work: Callable) -> None:
@@ -62,6 +66,7 @@ class WriteBehind:
         self.queue.put(work)
 
     def __exit__(self, kind, value, traceback) -> None:
+        self.guard.__exit__(kind, value, traceback)
         self.queue.put(None)
         self.thread.join()
         if kind is None:
@@ -80,6 +85,10 @@ class WriteBehind:
         if self.error is not None:
             with connection.wrap_database_errors:
                 raise self.error
+
+
+def _refuse_while_writing_behind(execute, sql, params, many, context):
+    raise RuntimeError(f"no query from this thread while its writes run behind it: {sql[:80]}")
 
 
 class References:
@@ -120,7 +129,10 @@ def checked_in_bulk() -> Iterator[References]:
         raise RuntimeError("checked_in_bulk needs a transaction")
     references = References()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        if connection.pg_version >= 150000:  # a right of its own since PostgreSQL 15
+            cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
+        else:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         bulk = cursor.fetchone()[0]
         if bulk:
             cursor.execute("SET LOCAL session_replication_role = replica")
