@@ -125,7 +125,7 @@ class SearchVectors:
     backend stores rows one at a time (one transaction), so the vectors are computed by a
     second backend, on the other core, and reach the first as a binary COPY
     (`SEARCH_ENTRY_COPY`). Nothing is written on the second connection. When it cannot
-    connect, `submit` returns None and the caller computes them in its transaction
+    connect, or is lost midway, `store` computes them in the import's transaction
     (INDEX_SEARCH_SQL).
     """
 
@@ -151,6 +151,19 @@ class SearchVectors:
         if self.side is None:
             return None
         return self.pool.submit(self._copy_data, ids, documents)
+
+    @staticmethod
+    def store(cursor, ids: list[int], entries: Future[bytes] | None) -> None:
+        """Write the search entries of these rows, with `cursor` (the import's)."""
+        if entries is not None:
+            try:
+                data = entries.result()
+            except psycopg2.Error as exc:  # the second connection was lost
+                logger.warning("search vectors computed in the import's transaction: %s", exc)
+            else:
+                cursor.copy_expert(SEARCH_ENTRY_COPY, io.BytesIO(data), size=len(data) + 1)
+                return
+        cursor.execute(INDEX_SEARCH_SQL, [ids])
 
     def _copy_data(self, ids: list[int], documents: list[str]) -> bytes:
         data = io.BytesIO()
@@ -179,13 +192,6 @@ def reindex(ids: Iterable[int] | None = None) -> int:
         count = cursor.rowcount
     bump_version()
     return count
-
-
-def index_search(ids: list[int]) -> None:
-    """Write the search entries of new rows that carry their `search_document` already."""
-    if ids:
-        with connection.cursor() as cursor:
-            cursor.execute(INDEX_SEARCH_SQL, [ids])
 
 
 INDEX_COLUMNS = (

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -21,12 +20,11 @@ from difflib import SequenceMatcher
 from functools import partial
 from itertools import islice
 
-import psycopg2
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from recommendations.indexing import INDEX_SEARCH_SQL, SEARCH_ENTRY_COPY, SearchVectors
+from recommendations.indexing import SearchVectors
 from recommendations.models import (
     Recommendation,
     RecommendationChange,
@@ -56,7 +54,6 @@ RELATIONS = {
     "sdg_targets": "sdgtarget_id",
 }
 Progress = Callable[[int], None]
-logger = logging.getLogger(__name__)
 # Near matches: compact texts of at least this length whose similarity reaches the ratio.
 FUZZY_MIN_LENGTH = 40
 FUZZY_RATIO = 0.95
@@ -264,14 +261,11 @@ def ensure_reviews(resolved: list[Resolved]) -> list[Review]:
 
 def _review_keys(resolved: list[Resolved]) -> list[tuple]:
     """`_review_key` of each draft, once per review reference that drafts share."""
-    known: dict[int, tuple] = {}
-    keys = []
-    for item in resolved:
-        key = known.get(id(item.draft.review))
-        if key is None or key[0] != item.mechanism.id or key[1] != item.state.id:
-            key = known[id(item.draft.review)] = _review_key(item)
-        keys.append(key)
-    return keys
+    known: dict[int, tuple] = {}  # id(reference) -> key: its names resolve alike for every draft
+    return [
+        known.get(id(item.draft.review)) or known.setdefault(id(item.draft.review), _review_key(item))
+        for item in resolved
+    ]
 
 
 def _review_key(item: Resolved) -> tuple:
@@ -373,13 +367,17 @@ class Writer:
         lines = self._new_rows(rows, ids, targets, merged)
         with checked_in_bulk() as references, SearchVectors() as vectors, WriteBehind() as database:
             for chunk in chunks(ids):
-                text = "".join(islice(lines, len(chunk)))
-                entries = vectors.submit(chunk, rows.take_documents())
+                built = list(islice(lines, len(chunk)))
+                entries = vectors.submit(chunk, [document for _, document in built])
+                text = "".join([line for line, _ in built])
                 database.submit(partial(_store_new, text, chunk, entries, self._new_links_text(references)))
             references.expect(Review._meta.db_table, {target.review.id for target in targets})
         return len(ids)
 
-    def _new_rows(self, rows: NewRows, ids: list[int], targets: list[Target], merged: dict) -> Iterator[str]:
+    def _new_rows(
+        self, rows: NewRows, ids: list[int], targets: list[Target], merged: dict
+    ) -> Iterator[tuple[str, str]]:
+        """The CSV line and the search document of each new recommendation."""
         links = self.new_links
         for pk, code, target in zip(ids, random_uuids(len(targets)), targets, strict=True):
             target.new_id = pk
@@ -501,16 +499,7 @@ def _store_new(text: str, ids: list[int], entries: Future | None, links: list[tu
     cursor.copy_expert(NEW_ROWS_COPY, io.StringIO(text), size=len(text) + 1)
     for statement, lines in links:
         cursor.copy_expert(statement, io.StringIO(lines), size=len(lines) + 1)
-    if entries is None:
-        cursor.execute(INDEX_SEARCH_SQL, [ids])
-    else:  # last: the second connection has had the most time to compute them
-        try:
-            data = entries.result()
-        except psycopg2.Error as exc:  # it was lost: compute them here
-            logger.warning("search vectors computed in the import's transaction: %s", exc)
-            cursor.execute(INDEX_SEARCH_SQL, [ids])
-            return
-        cursor.copy_expert(SEARCH_ENTRY_COPY, io.BytesIO(data), size=len(data) + 1)
+    SearchVectors.store(cursor, ids, entries)  # last: the second connection has had the most time
 
 
 _NO_VALUES = dict.fromkeys(SCALARS, "") | {"action_category": None, "requires_legislation": None}

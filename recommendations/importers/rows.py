@@ -37,27 +37,23 @@ class NewRows:
         self.dates = f"{{}},{now},{now}"
         self.reviews: dict[int, tuple[str, str, str]] = {}
         self.sources: dict[str, tuple[str, str, str]] = {}
-        self.documents: list[str] = []  # the search documents of the lines built since `take_documents`
 
-    def line(self, pk: int, code: str, review, source: str, merged: dict) -> str:
-        """One CSV line; `merged` is what `Writer.merged` gives for the recommendation."""
+    def line(self, pk: int, code: str, review, source: str, merged: dict) -> tuple[str, str]:
+        """One CSV line and the search document in it; `merged` is what `Writer.merged`
+        gives for the recommendation."""
         values = merged["values"]
         review_id, review_index, state_name = self._review(review)
         names, facets = self.index.facets(merged["relations"])
         text, paragraph = values["text"], values["paragraph"]
         document = " ".join([part for part in (text, names, state_name) if part])
-        self.documents.append(document)
         quoted, head, tail = self.sources.get(source) or self._source(source)
         numbers = csv_array(_DIGITS.findall(paragraph)) if paragraph else "{}"
-        return (
+        line = (
             f"{pk},{code},{review_id},{quoted},{_scalars(values)},{self.status},"
             f"{csv_array(merged['keys'])},{{}},{head}{merged['fingerprint']}{tail},{self.dates},{_quoted(document)},"
             f"{review_index},{numbers},{facets},{{}}\n"
         )
-
-    def take_documents(self) -> list[str]:
-        documents, self.documents = self.documents, []
-        return documents
+        return line, document
 
     def _source(self, source: str) -> tuple[str, str, str]:
         """The source as a CSV field, and the `fingerprints` JSON object {source: …} as a

@@ -60,32 +60,33 @@ def test_search_entries_come_from_the_second_connection_as_postgresql_computes_t
     assert Recommendation.objects.filter(search__vector="torture").count() == mentions == 105
 
 
-def test_without_a_second_connection_the_import_computes_the_entries_itself(monkeypatch, caplog):
-    def refuse(**params):
-        raise psycopg2.OperationalError("too many connections")
+def refuse_to_connect(**params):
+    raise psycopg2.OperationalError("too many connections")
 
-    monkeypatch.setattr(indexing.psycopg2, "connect", refuse)
+
+def lose_the_connection(self, ids, documents):
+    raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+
+@pytest.mark.parametrize(
+    ("target", "name", "failure", "message"),
+    [
+        (indexing.psycopg2, "connect", refuse_to_connect, "too many connections"),
+        (indexing.SearchVectors, "_copy_data", lose_the_connection, "server closed the connection"),
+    ],
+    ids=["no second connection", "second connection lost midway"],
+)
+def test_without_the_second_connection_the_import_computes_the_entries_itself(
+    monkeypatch, caplog, target, name, failure, message
+):
+    monkeypatch.setattr(target, name, failure)
 
     outcome = recommendations_import(path=SAMPLE)
 
     assert outcome.created == 1620
     assert SearchEntry.objects.count() == 1620
     assert entries_as_postgresql_computes_them() == 0
-    assert "search vectors computed in the import's transaction: too many connections" in caplog.text
-
-
-def test_a_second_connection_lost_midway_leaves_the_import_to_compute_the_entries(monkeypatch, caplog):
-    def lost(self, ids, documents):
-        raise psycopg2.OperationalError("server closed the connection unexpectedly")
-
-    monkeypatch.setattr(indexing.SearchVectors, "_copy_data", lost)
-
-    outcome = recommendations_import(path=SAMPLE)
-
-    assert outcome.created == 1620
-    assert SearchEntry.objects.count() == 1620
-    assert entries_as_postgresql_computes_them() == 0
-    assert "search vectors computed in the import's transaction: server closed the connection" in caplog.text
+    assert f"search vectors computed in the import's transaction: {message}" in caplog.text
 
 
 def test_the_per_row_checks_are_back_on_after_an_import():
