@@ -24,6 +24,7 @@ from recommendations.models import (
 )
 from recommendations.vocabulary import vocabulary
 from stakeholders.models import State
+from upr_portal.lib.urls import RowUrl
 
 SLUG_NAME = inline_serializer(
     "SlugName", fields={"slug": serializers.CharField(), "name": serializers.CharField()}, many=True
@@ -133,6 +134,12 @@ class RecommendationSerializer(serializers.ModelSerializer):
             self.context["vocabulary"] = vocabulary()
         return self.context["vocabulary"][kind]
 
+    def row_url(self, code) -> str:
+        # The `url` field's address, reversed once per response instead of once per row.
+        if "row_url" not in self.context:
+            self.context["row_url"] = RowUrl.of_field(self.fields["url"], "code")
+        return self.context["row_url"](code)
+
     @extend_schema_field(SLUG_NAME)
     def get_themes(self, rec: Recommendation) -> list[dict]:
         names = self.labels("themes")
@@ -147,7 +154,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
         review = rec.review
         return {
             "code": str(rec.code),
-            "url": self.fields["url"].to_representation(rec),
+            "url": self.row_url(rec.code),
             "text": rec.text,
             "state": rec.f_state,
             "state_name": review.state.name,

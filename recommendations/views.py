@@ -28,13 +28,13 @@ from recommendations.selectors import (
     government_entities,
     recommendation_filterset,
     recommendation_page,
-    recommendation_relations,
     recommendation_with_related,
 )
 from recommendations.services import responsibilities_bulk_assign, responsibility_set
 from recommendations.vocabulary import data_version
 from stakeholders.models import State
 from stakeholders.permissions import can
+from upr_portal.lib.urls import RowUrl
 
 
 @require_GET
@@ -76,6 +76,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filterset": filterset,
         "page": recommendation_page(filterset, request.GET.get("page")) if valid else None,
+        "detail_url": RowUrl("recommendations:detail"),
         "facets": facets,
         "facet_sidebar": _facet_sidebar(facets, _query_without(request, "page", "download", "more"), expanded),
         "query": _query_without(request, "page", "download"),
@@ -110,20 +111,19 @@ def _detail_page(code) -> dict:
     page = cache.get(key) if key else None
     if page is not None:
         return page
-    rec, moved, related = recommendation_with_related(code, version=version)
+    rec, moved, values = recommendation_with_related(code, version=version)
     if rec is None:
         page = {}
     elif moved:
         page = {"moved_to": str(rec.code)}
     else:
-        relations = recommendation_relations(rec)  # plain values, one query
-        themes = relations["themes"]
+        themes = values["themes"]
         context = {
             "rec": rec,
-            **relations,
+            **values,
             "uhri_themes": [theme for theme in themes if theme["vocabulary"] == ThemeVocabulary.UHRI],
             "upr_info_issues": [theme for theme in themes if theme["vocabulary"] == ThemeVocabulary.UPR_INFO],
-            "related": related,
+            "detail_url": RowUrl("recommendations:detail"),
         }
         page = {
             "title": gettext("Recommendation to %(state)s") % {"state": rec.review.state.name},

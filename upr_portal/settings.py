@@ -118,6 +118,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 # No JIT compilation: on the facet counts of a large table it costs seconds of compiling
 # for a query that runs in a fraction of that (docs/performance.md).
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# Wide read statements are prepared once per connection (upr_portal.lib.prepared); turn it
+# off behind a pooler that hands each transaction another connection (PgBouncer's
+# transaction mode).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -197,6 +197,33 @@ def test_pages_hold_the_rows_of_a_plain_slice(demo, query):
     assert [int(pk) for pk in indexed_list(filterset).ids] == ordered
 
 
+def test_list_rows_hold_what_the_orm_reads_in_the_order_asked(demo, django_assert_num_queries):
+    from recommendations.selectors import LIST_FIELDS, list_rows
+
+    wanted = [*Recommendation.objects.order_by("-id").values_list("pk", flat=True)[:50:3], 10**9]
+    expected = {
+        rec.pk: rec
+        for rec in Recommendation.objects.filter(pk__in=wanted).select_related("review__state", "review__mechanism")
+    }
+
+    with django_assert_num_queries(1):
+        rows = list_rows(wanted)
+        shown = [[_value(rec, name) for name in LIST_FIELDS] for rec in rows]
+
+    assert [rec.pk for rec in rows] == wanted[:-1]  # an unknown id is left out
+    assert shown == [[_value(expected[pk], name) for name in LIST_FIELDS] for pk in wanted[:-1]]
+    assert rows[0].review.state.iso3 == rows[0].f_state
+    assert rows[0].get_status_display() == expected[rows[0].pk].get_status_display()
+    with django_assert_num_queries(1):  # a field the list does not show is deferred, read when asked
+        assert rows[0].external_id == expected[rows[0].pk].external_id
+
+
+def _value(rec: Recommendation, path: str):
+    for name in path.split("__"):
+        rec = getattr(rec, name)
+    return rec
+
+
 def test_the_facet_index_follows_the_data_version(demo):
     query = "q=torture&state=CHN"
     first = indexed_list(search(query))
@@ -275,8 +302,8 @@ def test_facets_show_their_largest_values_unless_expanded(demo):
     assert len(expanded["state"].values) == 2
 
 
-def test_related_rows_are_the_related_recommendations(demo):
-    from recommendations.selectors import related_recommendations, related_rows
+def test_the_page_values_hold_the_related_recommendations(demo):
+    from recommendations.selectors import recommendation_page_values, related_recommendations
 
     checked = 0
     for rec in Recommendation.objects.filter(f_state="CHN").select_related("review__mechanism")[:60]:
@@ -289,7 +316,7 @@ def test_related_rows_are_the_related_recommendations(demo):
             }
             for other in related_recommendations(rec)
         ]
-        assert related_rows(rec) == expected
+        assert recommendation_page_values(rec.code)[2]["related"] == expected
         checked += bool(expected)
     assert checked > 5
 
