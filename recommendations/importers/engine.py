@@ -32,6 +32,7 @@ from recommendations.models import (
     StatusChange,
     upr_cycle,
 )
+from upr_portal.lib.bulk import bulk_update_rows
 from upr_portal.lib.copy import (
     References,
     WriteBehind,
@@ -611,7 +612,7 @@ def _update_existing(old: list[Target], merged: dict, writer: Writer, counts: Co
         else:
             counts.unchanged += 1
             quiet.append(target.rec)
-    Recommendation.objects.bulk_update(changed, UPDATE_FIELDS, batch_size=500)
+    bulk_update_rows(Recommendation, changed, UPDATE_FIELDS)
     _store_bookkeeping(quiet, writer.source)
     Recommendation.objects.filter(pk__in=[rec.pk for rec in absorbed]).delete()
 
