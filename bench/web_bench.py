@@ -8,7 +8,10 @@ In one run:
  2. builds the URL mixes from the data: ≥50 distinct list URLs (search terms that occur,
     alone and with 1–2 facets; facets alone; the plain list; deep pages), 1,000 detail
     pages of sampled codes, the same list queries on the API;
- 3. starts gunicorn on 127.0.0.1 (a free port) with production settings (DEBUG=0, Redis
+ 3. with the detail scenario, serves bench/bare_wsgi.py (two bytes, no Django) with the
+    same gunicorn settings at 200/s first: `gunicorn alone`, the cost of a request before
+    the portal does anything;
+    then starts gunicorn on 127.0.0.1 (a free port) with production settings (DEBUG=0, Redis
     cache in database 14, flushed first) and loads each scenario at a fixed arrival rate
     (bench/load.py, open model): /health/ 50/s (the floor), list 50/s, detail 200/s, API
     50/s. The public cache (facet counts, counts and pages of search results, the detail
@@ -225,7 +228,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workers: int, env_extra: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, workers: int, env_extra: dict[str, str] | None = None, app: str = "upr_portal.wsgi:application"
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="webbench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
@@ -247,7 +252,8 @@ class Server:
         )
         command = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "upr_portal.wsgi:application",
+            app,
+            "--pythonpath", str(BENCH),
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(workers),
             "--backlog", "256",
@@ -431,7 +437,8 @@ def measure(server: Server, name: str, paths: list[str], rate: float, duration: 
         print(
             load.format_row(name + (" (busy machine)" if summary["contended"] else ""), summary)
             + f"  cpu/req app {cpu['app_cpu_ms_per_request']} db {cpu['db_cpu_ms_per_request']} ms;"
-            + f" others {cpu['others_busy_cores']} idle {cpu['idle_cores']} cores",
+            + f" load generator {cpu['load_generator_cores']}, others {cpu['others_busy_cores']},"
+            + f" idle {cpu['idle_cores']} cores",
             flush=True,
         )
         if summary["errors"]:
@@ -482,6 +489,16 @@ def phase(
                 measure(server, label, paths[name], TARGETS[name][0], duration, results)
         finally:
             server.stop()
+
+
+def gunicorn_alone(workers: int, duration: float, results: dict) -> None:
+    """The floor under every request: gunicorn serving `bare_wsgi` (two bytes, no Django),
+    at the detail page's rate, with the same settings as the portal."""
+    server = Server(workers, app="bare_wsgi:application")
+    try:
+        measure(server, "gunicorn alone", ["/"], TARGETS["detail"][0], duration, results)
+    finally:
+        server.stop()
 
 
 def _proc_field(path: str, name: str) -> str:
@@ -564,6 +581,8 @@ def main() -> None:
     results["distinct_urls"] = {name: len(set(values)) for name, values in paths.items()}
     print(f"URL mixes: {results['distinct_urls']}; gunicorn with {args.workers} workers", flush=True)
     print(load.HEADER)
+    if "detail" in only:
+        gunicorn_alone(args.workers, args.duration, results)
     phase(args.workers, paths, args.duration, results, "", full=True, only=only, caches=caches)
     if not args.no_scale:
         import scale_data
