@@ -1,0 +1,75 @@
+"""The search migrations keep the data of a database that landed code filled.
+
+0015/0016 (landed) kept the search document and a generated vector in `SearchDocument`;
+0017 moves the document back onto the recommendation and the vector into `SearchEntry`.
+A database migrated and filled at 0016 must come out with the same document and a vector
+equal to PostgreSQL's own, and go back to 0016 with its rows.
+"""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("recommendations", "0016_drop_facet_count")]
+DOCUMENT = "Ratify the Optional Protocol to the Convention against Torture Brazil Human rights defenders"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def migrate(targets) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return MigrationExecutor(connection)
+
+
+def latest() -> list[tuple[str, str]]:
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+@pytest.fixture
+def at_0016():
+    """The database at 0016 with one recommendation and its search document, as the landed
+    code wrote them; migrated to the latest state again afterwards, whatever happens."""
+    leaves = latest()
+    try:
+        executor = migrate(BEFORE)
+        apps = executor.loader.project_state(BEFORE).apps
+        State, Mechanism = apps.get_model("stakeholders", "State"), apps.get_model("recommendations", "Mechanism")
+        Review = apps.get_model("recommendations", "Review")
+        Recommendation = apps.get_model("recommendations", "Recommendation")
+        review = Review.objects.create(
+            mechanism=Mechanism.objects.get(code="upr"), state=State.objects.get(iso3="CHN"), cycle=2, session=17
+        )
+        rec = Recommendation.objects.create(review=review, text="Ratify the Optional Protocol", source="ohchr")
+        apps.get_model("recommendations", "SearchDocument").objects.create(recommendation=rec, document=DOCUMENT)
+        yield rec.pk, leaves
+    finally:
+        migrate(leaves)
+
+
+def test_0017_moves_the_document_and_the_vector_and_back(at_0016):
+    pk, leaves = at_0016
+
+    migrate(leaves)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.search_document, e.vector = to_tsvector('english', r.search_document), e.vector::text"
+            " FROM recommendations_recommendation r JOIN recommendations_searchentry e ON e.recommendation_id = r.id"
+            " WHERE r.id = %s",
+            [pk],
+        )
+        document, same_vector, vector = cursor.fetchone()
+    assert (document, same_vector) == (DOCUMENT, True)
+    assert "'tortur'" in vector
+
+    migrate(BEFORE)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT document, vector = to_tsvector('english', document) FROM recommendations_searchdocument"
+            " WHERE recommendation_id = %s",
+            [pk],
+        )
+        assert cursor.fetchone() == (DOCUMENT, True)
