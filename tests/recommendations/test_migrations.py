@@ -1,16 +1,16 @@
 """The search migrations keep the data of a database that landed code filled.
 
-0015/0016 (landed) kept the search document and a generated vector in `SearchDocument`;
-0017 moves the document back onto the recommendation and the vector into `SearchEntry`.
-A database migrated and filled at 0016 must come out with the same document and a vector
-equal to PostgreSQL's own, and go back to 0016 with its rows.
+Up to 0014 the vector was a generated column of the recommendation; 0015 (landed) moves it
+into `SearchEntry`, and 0016/0017 only drop indexes. A database filled at 0014 must come
+out with the same document and a vector equal to PostgreSQL's own, and go back to 0014
+with its rows.
 """
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("recommendations", "0016_drop_facet_count")]
+BEFORE = [("recommendations", "0014_drop_text_trigram_index")]
 DOCUMENT = "Ratify the Optional Protocol to the Convention against Torture Brazil Human rights defenders"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,8 +28,8 @@ def latest() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def at_0016():
-    """The database at 0016 with one recommendation and its search document, as the landed
+def at_0014():
+    """The database at 0014 with one recommendation and its search document, as the landed
     code wrote them; migrated to the latest state again afterwards, whatever happens."""
     leaves = latest()
     try:
@@ -41,15 +41,16 @@ def at_0016():
         review = Review.objects.create(
             mechanism=Mechanism.objects.get(code="upr"), state=State.objects.get(iso3="CHN"), cycle=2, session=17
         )
-        rec = Recommendation.objects.create(review=review, text="Ratify the Optional Protocol", source="ohchr")
-        apps.get_model("recommendations", "SearchDocument").objects.create(recommendation=rec, document=DOCUMENT)
+        rec = Recommendation.objects.create(
+            review=review, text="Ratify the Optional Protocol", source="ohchr", search_document=DOCUMENT
+        )
         yield rec.pk, leaves
     finally:
         migrate(leaves)
 
 
-def test_0017_moves_the_document_and_the_vector_and_back(at_0016):
-    pk, leaves = at_0016
+def test_the_search_migrations_move_the_vector_and_back(at_0014):
+    pk, leaves = at_0014
 
     migrate(leaves)
 
@@ -68,8 +69,8 @@ def test_0017_moves_the_document_and_the_vector_and_back(at_0016):
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT document, vector = to_tsvector('english', document) FROM recommendations_searchdocument"
-            " WHERE recommendation_id = %s",
+            "SELECT search_document, search_vector = to_tsvector('english', search_document)"
+            " FROM recommendations_recommendation WHERE id = %s",
             [pk],
         )
         assert cursor.fetchone() == (DOCUMENT, True)

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recommendations", "0017_search_entry_table"),
+        ("recommendations", "0015_search_entry_table"),
     ]
 
     operations = [

@@ -22,6 +22,6 @@ CREATE = "\n".join(
 
 
 class Migration(migrations.Migration):
-    dependencies = [("recommendations", "0018_import_writes_fewer_indexes")]
+    dependencies = [("recommendations", "0016_import_writes_fewer_indexes")]
 
     operations = [migrations.RunSQL(DROP, CREATE)]
