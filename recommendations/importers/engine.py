@@ -256,7 +256,7 @@ def ensure_reviews(resolved: list[Resolved]) -> list[Review]:
             seen.add((review.id, id(ref)))
             if _enrich_review(review, ref):
                 dirty[review.pk] = review
-    Review.objects.bulk_update(dirty.values(), ["document_symbols", "date"])
+    bulk_update_rows(Review, list(dirty.values()), ["document_symbols", "date"])
     return result
 
 
@@ -516,14 +516,12 @@ def _merge_item(values: dict, relations: dict, item: Resolved, theme_ids: dict, 
     for name, value in zip(_GIVEN, given, strict=True):
         if value not in ("", None) and values[name] in ("", None):
             values[name] = value
-    relations["recommending_states"] += item.recommending_state_ids
-    relations["themes"] += [theme_ids[(vocabulary, key)] for vocabulary, key, _ in item.theme_keys]
-    relations["affected_groups"] += [group_ids[key] for key in item.group_keys]
-    relations["sdg_goals"] += item.sdg_goal_ids
-    relations["sdg_targets"] += item.sdg_target_ids
+    for name, ids in _relations_of(item, theme_ids, group_ids).items():
+        relations[name] += ids
 
 
 def _relations_of(item: Resolved, theme_ids: dict, group_ids: dict) -> dict[str, list[int]]:
+    """The ids of what one draft relates its recommendation to, by relation (`RELATIONS`)."""
     return {
         "recommending_states": list(item.recommending_state_ids),
         "themes": [theme_ids[(vocabulary, key)] for vocabulary, key, _ in item.theme_keys],
