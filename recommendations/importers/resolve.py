@@ -20,7 +20,7 @@ from recommendations.models import (
 from stakeholders.models import State
 from upr_portal.lib.text import match_key, name_key
 
-from .base import Draft, RowError
+from .base import Draft, RowError, pickled_by_fields
 from .fingerprint import fingerprint, related_keys, values_of
 
 POSITION_WORDS = {
@@ -55,6 +55,7 @@ def position_from(raw: str) -> str | None:
     return _POSITIONS.get(cached_name_key(raw))
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Resolved:
     """A draft whose names are database rows."""
