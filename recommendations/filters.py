@@ -181,9 +181,14 @@ def search_match(value: str, vector: str = "search__vector", document: str = "se
     too for queries in scripts without a stemmer."""
     query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
     match = Q(**{vector: query})
-    if _NON_LATIN.search(value):
+    if matches_substrings(value):
         match |= Q(**{f"{document}__icontains": value})
     return match, SearchRank(F(vector), query)
+
+
+def matches_substrings(value: str) -> bool:
+    """Whether a search also matches the text's substrings: queries in scripts without a stemmer."""
+    return bool(_NON_LATIN.search(value))
 
 
 def ordering_for(choice: str | None, searching: bool) -> list:

@@ -24,8 +24,8 @@ from django.db.models.base import ModelState
 from django.http import QueryDict
 from django.utils.translation import gettext
 
-from recommendations import facet_index
-from recommendations.filters import RecommendationFilterSet, search_match
+from recommendations import facet_index, postings
+from recommendations.filters import RecommendationFilterSet, matches_substrings, search_match
 from recommendations.models import (
     ImplementationStatus,
     Mechanism,
@@ -162,9 +162,10 @@ def _search_rows(
 
 
 def search_matches(q: str, version: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, ranks) of the recommendations a search matches, from the search table alone
-    (~0.3 kB a row). Cached per data version and query for `settings.PUBLIC_CACHE_SECONDS`
-    (0: not cached): matching and ranking read every match, so its cost grows with the data."""
+    """(ids, ranks) of the recommendations a search matches: a frequent word's postings
+    (`recommendations.postings`), else from the search table alone (~0.3 kB a row).
+    Cached per data version and query for `settings.PUBLIC_CACHE_SECONDS` (0: not
+    cached): matching and ranking read every match, so its cost grows with the data."""
     seconds = settings.PUBLIC_CACHE_SECONDS
     key = f"search:{version}:{hashlib.sha256(q.encode()).hexdigest()[:32]}" if seconds > 0 else None
     found = cache.get(key) if key else None
@@ -172,8 +173,11 @@ def search_matches(q: str, version: int) -> tuple[np.ndarray, np.ndarray]:
         match, rank = search_match(q, vector="vector", document="recommendation__search_document")
         query = SearchEntry.objects.filter(match).annotate(rank=rank).values_list("recommendation_id", "rank")
         # ts_rank is a real (float4): kept as one, equal ranks stay equal and ties break as in SQL.
-        found = packed_columns(*query.query.sql_with_params(), [("id", "bigint"), ("rank", "real")])
-        found = (found["id"], found["rank"])
+        if matches_substrings(q):
+            found = packed_columns(*query.query.sql_with_params(), [("id", "bigint"), ("rank", "real")])
+            found = (found["id"], found["rank"])
+        else:
+            found = postings.matches(q, version, *query.query.sql_with_params())
         if key:
             cache.set(key, found, seconds)
     return found

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from recommendations import postings
 from recommendations.jobs import RunBusy, import_run_execute
 from recommendations.models import ImportRun
 from recommendations.selectors import facet_index_write
@@ -31,5 +32,7 @@ def run_import(self, run_id: int) -> None:
 
 @shared_task(acks_late=True)
 def facet_index_refresh() -> None:
-    """Build the facet index of the data version just committed (idempotent: a no-op when done)."""
+    """Build the facet index and the search postings of the data version just committed
+    (idempotent: a no-op when done). The facet index first: every list request needs it."""
     facet_index_write()
+    postings.write()

@@ -199,16 +199,21 @@ def packed_columns(sql: str, params: Sequence, columns: Sequence[tuple[str, str]
     (so the columns stay aligned): no text per value, and no Python object per row (a COPY
     out would call Python once per row).
     """
-    packed = ", ".join(
-        f"string_agg({_PACKED_TYPES[kind][0]}(t.c{i}::{kind}), ''::bytea)" for i, (_, kind) in enumerate(columns)
-    )
+    kinds = [kind for _, kind in columns]
     names = ", ".join(f"c{i}" for i in range(len(columns)))
     with connection.cursor() as cursor:
         # `sql` is compiled by the caller (Django) with its values as parameters.
-        cursor.execute(f"SELECT {packed} FROM ({sql}) AS t({names})", params)  # noqa: S608
+        cursor.execute(f"SELECT {packed_aggregates(kinds)} FROM ({sql}) AS t({names})", params)  # noqa: S608
         found = cursor.fetchone()
-    arrays = {}
-    for (name, kind), data in zip(columns, found, strict=True):
-        dtype = np.dtype(_PACKED_TYPES[kind][1])
-        arrays[name] = np.frombuffer(data or b"", dtype=dtype).astype(dtype.newbyteorder("="))
-    return arrays
+    return {name: unpacked(data, kind) for (name, kind), data in zip(columns, found, strict=True)}
+
+
+def packed_aggregates(kinds: Sequence[str]) -> str:
+    """The select list of `packed_columns`: one bytea per column c0, c1… of a row source `t`."""
+    return ", ".join(f"string_agg({_PACKED_TYPES[kind][0]}(t.c{i}::{kind}), ''::bytea)" for i, kind in enumerate(kinds))
+
+
+def unpacked(data: bytes | memoryview | None, kind: str) -> np.ndarray:
+    """The values of one packed column ("bigint" | "integer" | "real"); NULL (no rows) is empty."""
+    dtype = np.dtype(_PACKED_TYPES[kind][1])
+    return np.frombuffer(data or b"", dtype=dtype).astype(dtype.newbyteorder("="))
