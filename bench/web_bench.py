@@ -5,7 +5,8 @@
 In one run:
  1. creates the scratch database `upr_portal_webbench` (dropped and made again),
     imports the four shared UPR Info CSVs (33,082 rows) and the OHCHR China 2013 list, and
-    builds the search postings as the background job after an import does;
+    builds the search postings and related recommendations as the background job after an
+    import does;
  2. builds the URL mixes from the data: ≥50 distinct list URLs (search terms that occur,
     alone and with 1–2 facets; facets alone; the plain list; deep pages), 1,000 detail
     pages of sampled codes, the same list queries on the API;
@@ -20,8 +21,8 @@ In one run:
  4. starts gunicorn again with that cache off (PUBLIC_CACHE_SECONDS=0) and measures the
     mixes again: the uncached figures;
  5. unless --no-scale, adds synthetic copies up to --scale recommendations
-    (bench/scale_data.py), builds their search postings, and measures the floor, the list
-    and the API list again, cached and uncached;
+    (bench/scale_data.py), builds their search postings and related recommendations, and
+    measures the floor, the list and the API list again, cached and uncached;
  6. prints a table (latencies from each request's due time; a request without an answer
     counts as infinitely slow), the CPU each request cost (app workers, database) and what
     the rest of the shared machine used meanwhile, the targets met or missed, and writes
@@ -131,15 +132,18 @@ def analyse() -> None:
         cursor.execute("VACUUM (ANALYZE)")
 
 
-def build_postings() -> float:
+def build_derived() -> dict[str, float]:
     """What the background job does after every data change besides the facet index (which
-    the warm-up builds through a list request): the frequent words' search postings."""
-    from recommendations import postings
+    the warm-up builds through a list request): the frequent words' search postings and
+    the related recommendations. Seconds each."""
+    from recommendations import postings, related
 
-    start = time.perf_counter()
-    built = postings.write()
-    seconds = round(time.perf_counter() - start, 1)
-    print(f"search postings: {'built in ' + str(seconds) + ' s' if built else 'already built'}", flush=True)
+    seconds = {}
+    for name, write in (("postings", postings.write), ("related", related.write)):
+        start = time.perf_counter()
+        built = write()
+        seconds[name] = round(time.perf_counter() - start, 1)
+        print(f"{name}: {'built in ' + str(seconds[name]) + ' s' if built else 'already built'}", flush=True)
     return seconds
 
 
@@ -589,7 +593,7 @@ def main() -> None:
         results["import_seconds"] = round(import_data(), 1)
     results["recommendations"] = recommendation_count()
     print(f"{results['recommendations']:,} recommendations", flush=True)
-    results["postings_seconds"] = build_postings()
+    results["derived_seconds"] = build_derived()
     flush_redis()
     paths = build_paths()
     results["distinct_urls"] = {name: len(set(values)) for name, values in paths.items()}
@@ -605,7 +609,7 @@ def main() -> None:
         results["scale"] = scale_data.scale(args.scale)
         results["recommendations_scaled"] = recommendation_count()
         print(f"{results['recommendations_scaled']:,} recommendations ({results['scale']['seconds']} s)", flush=True)
-        results["postings_seconds_scaled"] = build_postings()
+        results["derived_seconds_scaled"] = build_derived()
         print(load.HEADER)
         phase(args.workers, paths, args.duration, results, " @scaled", full=False, only=only, caches=caches)
     print()

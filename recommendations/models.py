@@ -401,6 +401,26 @@ class SearchPosting(models.Model):
         return f"{self.term} @ {self.version}"
 
 
+class RelatedSet(models.Model):
+    """A recommendation's related ones (`recommendations.related`), best first, for one
+    data version: computed by the background job after every data change, read by its
+    page and the API. Plain ids, no foreign keys: a version's rows are written at once,
+    and an older version's are never read (the row of recommendation 0 marks a version
+    as computed)."""
+
+    version = models.BigIntegerField()
+    recommendation_id = models.BigIntegerField()
+    others = ArrayField(models.BigIntegerField())
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "recommendation_id"], name="related_set_version_recommendation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} @ {self.version}"
+
+
 class DataVersion(models.Model):
     """A single counter bumped whenever public data is reindexed (cache keys use it)."""
 

@@ -19,7 +19,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Subquery
 from django.db.models.base import ModelState
 from django.http import QueryDict
 from django.utils.translation import gettext
@@ -27,9 +27,11 @@ from django.utils.translation import gettext
 from recommendations import facet_index, postings
 from recommendations.filters import RecommendationFilterSet, matches_substrings, search_match
 from recommendations.models import (
+    DataVersion,
     ImplementationStatus,
     Mechanism,
     Recommendation,
+    RelatedSet,
     Responsibility,
     ResponsibilityRole,
     Review,
@@ -37,6 +39,8 @@ from recommendations.models import (
     StatusChange,
     StatusSource,
 )
+from recommendations.related import BUILT_MARK, STORED
+from recommendations.related import MIN_SIMILARITY as RELATED_MIN_SIMILARITY
 from recommendations.vocabulary import data_version
 from stakeholders.models import Organisation, OrganisationKind, State
 from upr_portal.lib.copy import packed_columns
@@ -344,9 +348,6 @@ def recommendation_by_code(code, prefetch: bool = True) -> tuple[Recommendation 
     return base.filter(former_codes__contains=[code]).first(), True
 
 
-RELATED_MIN_SIMILARITY = 0.3  # pg_trgm.similarity_threshold's default, which `%` used
-
-
 class JoinedRows:
     """A recommendation with its review, State and mechanism, read as one row of plain
     columns and built with `Model.from_db` (the fields not listed are deferred), for
@@ -466,6 +467,14 @@ SELECT
   (SELECT coalesce(json_agg(json_build_object('date', c.effective_date, 'status', c.status, 'source', c.source)
             ORDER BY c.effective_date, c.id), '[]')
      FROM recommendations_statuschange c WHERE c.recommendation_id = r.id),
+  CASE WHEN related.version IS NOT NULL THEN
+  (SELECT coalesce(json_agg(json_build_object('code', o.code, 'text', o.text, 'acronym', om.acronym,
+                                              'cycle', ov.cycle) ORDER BY x.place), '[]')
+     FROM unnest(related.others[1:%(limit)s]) WITH ORDINALITY AS x(id, place)
+     JOIN recommendations_recommendation o ON o.id = x.id
+     JOIN recommendations_review ov ON ov.id = o.review_id
+     JOIN recommendations_mechanism om ON om.id = ov.mechanism_id)
+  ELSE
   (SELECT coalesce(json_agg(json_build_object('code', o.code, 'text', o.text, 'acronym', o.acronym,
                                               'cycle', o.cycle) ORDER BY o.similarity DESC, o.id), '[]')
      FROM (SELECT o.id, o.code, o.text, om.acronym, ov.cycle, similarity(o.text, r.text) AS similarity
@@ -475,13 +484,20 @@ SELECT
             WHERE o.f_state = r.f_state AND o.review_id <> r.review_id
               AND similarity(o.text, r.text) >= %(min)s
             ORDER BY similarity(o.text, r.text) DESC, o.id
-            LIMIT %(limit)s) o){PAGE_ROW.JOIN}
+            LIMIT %(limit)s) o)
+  END{PAGE_ROW.JOIN}
+  LEFT JOIN LATERAL (
+    SELECT s2.version, coalesce(rs.others, '{{}}') AS others
+      FROM recommendations_dataversion dv
+      JOIN recommendations_relatedset s2 ON s2.version = dv.version AND s2.recommendation_id = %(built)s
+      LEFT JOIN recommendations_relatedset rs ON rs.version = dv.version AND rs.recommendation_id = r.id
+     WHERE dv.id = 1) related ON true
  WHERE r.code = %(code)s
 """  # noqa: S608 - columns and joins of PAGE_ROW, no input
 PAGE_STATEMENT = Prepared("recommendation_page", PAGE_SQL)
 
 
-def recommendation_page_values(code, related: int = 5) -> tuple[Recommendation | None, bool, dict]:
+def recommendation_page_values(code, related: int = STORED) -> tuple[Recommendation | None, bool, dict]:
     """(recommendation, moved, values) for the recommendation's page, in one prepared
     statement (planning the nine queries the ORM would send cost PostgreSQL more than
     running them, and building them ~6 ms of Python).
@@ -492,12 +508,13 @@ def recommendation_page_values(code, related: int = 5) -> tuple[Recommendation |
     title); responsibilities (name, role label); status changes (date, status label,
     source label); and up to `related` related recommendations ({code, text, acronym,
     cycle}: the same or a similar text addressed to the State in other reviews, as
-    `related_recommendations`). Each list in the models' default order. Every
+    `related_recommendations`: the data version's computed lists, `recommendations.related`,
+    which hold `related.STORED`; else computed here). Each list in the models' default order. Every
     recommendation is public (`public_recommendations`); a filter added there must be
     added here. An absorbed code gives the paragraph that absorbed it, moved, without values.
     """
     with connection.cursor() as cursor:
-        params = {"code": str(code), "min": RELATED_MIN_SIMILARITY, "limit": related}
+        params = {"code": str(code), "min": RELATED_MIN_SIMILARITY, "limit": related, "built": BUILT_MARK}
         PAGE_STATEMENT.execute(cursor, params)
         row = cursor.fetchone()
     if row is None:
@@ -516,9 +533,20 @@ def recommendation_page_values(code, related: int = 5) -> tuple[Recommendation |
     return rec, False, values
 
 
-def related_recommendations(rec: Recommendation, limit: int = 5) -> list[Recommendation]:
-    """The same or a similar text addressed in other reviews (other cycles, mechanisms)."""
-    return list(_related(rec).select_related("review__state", "review__mechanism")[:limit])
+def related_recommendations(rec: Recommendation, limit: int = STORED) -> list[Recommendation]:
+    """The same or a similar text addressed in other reviews (other cycles, mechanisms):
+    the current data version's computed list (`recommendations.related`), else the query."""
+    version = DataVersion.objects.filter(id=1).values("version")
+    stored = dict(
+        RelatedSet.objects.filter(version=Subquery(version), recommendation_id__in=[BUILT_MARK, rec.pk]).values_list(
+            "recommendation_id", "others"
+        )
+    )
+    if BUILT_MARK not in stored or limit > STORED:
+        return list(_related(rec).select_related("review__state", "review__mechanism")[:limit])
+    ids = stored.get(rec.pk, [])[:limit]
+    found = public_recommendations().select_related("review__state", "review__mechanism").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def _related(rec: Recommendation) -> QuerySet:

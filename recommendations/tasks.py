@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from recommendations import postings
+from recommendations import postings, related
 from recommendations.jobs import RunBusy, import_run_execute
 from recommendations.models import ImportRun
 from recommendations.selectors import facet_index_write
@@ -32,7 +32,9 @@ def run_import(self, run_id: int) -> None:
 
 @shared_task(acks_late=True)
 def facet_index_refresh() -> None:
-    """Build the facet index and the search postings of the data version just committed
-    (idempotent: a no-op when done). The facet index first: every list request needs it."""
+    """Build the facet index, the search postings and the related recommendations of the
+    data version just committed (idempotent: a no-op when done). The facet index first:
+    every list request needs it."""
     facet_index_write()
     postings.write()
+    related.write()

@@ -150,8 +150,9 @@ else:
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "3600"))
 # After every data change a background job builds the new version's facet index (the list's
 # filter columns in memory, recommendations.facet_index), so that no visitor's list request
-# pays for it (recommendations.indexing.bump_version), and its search postings of frequent
-# words (recommendations.postings; without them searches read the search entries).
+# pays for it (recommendations.indexing.bump_version), its search postings of frequent
+# words (recommendations.postings) and its related recommendations (recommendations.related);
+# until they are built, searches and pages compute them as they are asked.
 FACET_INDEX_IN_BACKGROUND = env_bool("FACET_INDEX_IN_BACKGROUND", True)
 
 # Sessions live in the database so that losing Redis never logs everybody out.

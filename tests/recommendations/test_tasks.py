@@ -7,7 +7,8 @@ import pytest
 from django.core.cache import cache
 
 from recommendations import facet_index
-from recommendations.models import Recommendation, SearchPosting
+from recommendations.models import Recommendation, RelatedSet, SearchPosting
+from recommendations.related import BUILT_MARK
 from recommendations.services import recommendations_import
 from recommendations.vocabulary import data_version
 
@@ -24,19 +25,19 @@ def wait_for_index(version: int, seconds: float = 60):
     raise AssertionError(f"no facet index for data version {version} after {seconds} s")
 
 
-def wait_for_postings(version: int, seconds: float = 60) -> None:
+def wait_for_rows(rows, what: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if SearchPosting.objects.filter(version=version, term="").exists():
+        if rows.exists():
             return
         time.sleep(0.2)
-    raise AssertionError(f"no search postings for data version {version} after {seconds} s")
+    raise AssertionError(f"no {what} after {seconds} s")
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("celery_worker_redis")
-def test_an_import_is_followed_by_its_facet_index_and_postings_built_in_the_background(settings):
+def test_an_import_is_followed_by_its_facet_index_postings_and_related_lists_built_in_the_background(settings):
     settings.FACET_INDEX_IN_BACKGROUND = True
 
     recommendations_import(path=SAMPLE)
@@ -45,8 +46,11 @@ def test_an_import_is_followed_by_its_facet_index_and_postings_built_in_the_back
     index = wait_for_index(version)
     assert index.version == version
     assert sorted(index.ids.tolist()) == sorted(Recommendation.objects.values_list("id", flat=True))
-    wait_for_postings(version)  # the sample has no word in 1,000 recommendations: the mark alone
+    wait_for_rows(SearchPosting.objects.filter(version=version, term=""), "search postings")
+    # The sample has no word in 1,000 recommendations: the version's mark alone.
     assert list(SearchPosting.objects.values_list("version", "term")) == [(version, "")]
+    wait_for_rows(RelatedSet.objects.filter(version=version, recommendation_id=BUILT_MARK), "related lists")
+    assert RelatedSet.objects.filter(version=version).count() > 100
 
 
 @pytest.mark.django_db
