@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from itertools import islice
 
 import numpy as np
 from django.db import connection, transaction
@@ -55,29 +56,33 @@ COPY_SQL = copy_sql("recommendations_relatedset", ["version", "recommendation_id
 def write() -> bool:
     """Compute the current data version's related recommendations unless done, and drop
     every other version's. True if this call computed them (the background job)."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK_ID])
-            cursor.execute(BUILT_SQL, [BUILT_MARK])
-            if cursor.fetchone()[0]:
-                return False
-        version, lines = None, io.StringIO()
-        for version, rows in _states():
-            for pk, others in related_in_state(*rows).items():
-                lines.write(f'{version},{pk},"{{{",".join(map(str, others))}}}"\n')
-        if version is None:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT version FROM recommendations_dataversion WHERE id = 1")
-                found = cursor.fetchone()
-            if found is None:  # no data version yet: nothing to mark
-                return False
-            version = found[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK_ID])
+        cursor.execute(BUILT_SQL, [BUILT_MARK])
+        if cursor.fetchone()[0]:
+            return False
+        version, lines = _computed()
+        if version is None:  # no data version yet: nothing to mark
+            return False
         lines.write(f"{version},{BUILT_MARK},{{}}\n")
-        with connection.cursor() as cursor:
-            lines.seek(0)
-            cursor.copy_expert(COPY_SQL, lines)
-            cursor.execute(DROP_OTHERS_SQL)
+        lines.seek(0)
+        cursor.copy_expert(COPY_SQL, lines)
+        cursor.execute(DROP_OTHERS_SQL)
         return True
+
+
+def _computed() -> tuple[int | None, io.StringIO]:
+    """The data version and the CSV lines of every recommendation's related ones."""
+    version, lines = None, io.StringIO()
+    for version, rows in _states():
+        for pk, others in related_in_state(*rows).items():
+            lines.write(f'{version},{pk},"{{{",".join(map(str, others))}}}"\n')
+    if version is None:  # no recommendation: the version alone
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version FROM recommendations_dataversion WHERE id = 1")
+            found = cursor.fetchone()
+        version = found[0] if found else None
+    return version, lines
 
 
 def _states() -> Iterator[tuple[int, tuple[list[int], list[int], list[str]]]]:
@@ -116,10 +121,10 @@ def related_in_state(ids: list[int], reviews: list[int], trigrams: list[str]) ->
         rows = np.concatenate([members[other] for other in close])
         scores = np.repeat(similar[group, close], [members[other].size for other in close])
         order = np.lexsort((ids_array[rows], -scores))  # best first, then the lowest id
-        ranked_ids, ranked_reviews = ids_array[rows[order]].tolist(), reviews_array[rows[order]].tolist()
+        ranked = list(zip(ids_array[rows[order]].tolist(), reviews_array[rows[order]].tolist(), strict=True))
         for row in own.tolist():
             review = reviews[row]
-            kept = [pk for pk, other in zip(ranked_ids, ranked_reviews, strict=True) if other != review][:STORED]
+            kept = list(islice((pk for pk, other in ranked if other != review), STORED))
             if kept:
                 found[ids[row]] = kept
     return found
