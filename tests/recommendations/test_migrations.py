@@ -13,7 +13,9 @@ from django.db.migrations.executor import MigrationExecutor
 BEFORE = [("recommendations", "0014_drop_text_trigram_index")]
 DOCUMENT = "Ratify the Optional Protocol to the Convention against Torture Brazil Human rights defenders"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: its flush afterwards must not re-create content types under new ids, which
+# would break the restore of a later serialized_rollback test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def migrate(targets) -> MigrationExecutor:

@@ -33,7 +33,9 @@ def test_placeholders_become_numbered_parameters_once_each():
     assert Prepared("test_constant", "SELECT 1").execute_sql == "EXECUTE test_constant"
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test must not re-create content types
+# under new ids, which would break the restore of a later serialized_rollback test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_prepared_once_per_connection_with_the_rows_of_the_plain_statement(settings, django_assert_num_queries):
     settings.DATABASE_PREPARED_STATEMENTS = True
     connection.close()
@@ -52,7 +54,7 @@ def test_prepared_once_per_connection_with_the_rows_of_the_plain_statement(setti
     assert server_statements() == ["test_prepared_pairs"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_statement_prepared_in_a_rolled_back_transaction_stays_prepared(settings):
     settings.DATABASE_PREPARED_STATEMENTS = True
     connection.close()
@@ -65,7 +67,7 @@ def test_a_statement_prepared_in_a_rolled_back_transaction_stays_prepared(settin
     assert run(STATEMENT, factor=1, label="", count=3) == [(3, 3, "3")]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_turned_off_the_statement_is_sent_whole(settings, django_assert_num_queries):
     settings.DATABASE_PREPARED_STATEMENTS = False
     connection.close()
