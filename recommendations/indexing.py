@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg2
@@ -207,6 +207,29 @@ def bump_version() -> None:
         cursor.execute(BUMP_VERSION_SQL)
     if settings.FACET_INDEX_IN_BACKGROUND:
         transaction.on_commit(_schedule_facet_index)
+
+
+def write_per_version(table: str, lock_id: int, mark: tuple[str, object], build: Callable[[object], bool]) -> bool:
+    """Build the current data version's rows of a table derived from the data (its rows
+    carry `version`: `postings`, `related`) unless they are built, then drop every other
+    version's. `build(cursor)` writes them, with the row whose `mark` column holds the
+    `mark` value that says the version is built, and returns False if there is no data
+    version yet. One build at a time (`lock_id`): the second waits and finds it built.
+    True if this call built them (the background job)."""
+    column, value = mark
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        cursor.execute(
+            f"SELECT EXISTS (SELECT FROM {table} t JOIN recommendations_dataversion v"  # noqa: S608 - our names
+            f" ON v.id = 1 AND t.version = v.version AND t.{column} = %s)",
+            [value],
+        )
+        if cursor.fetchone()[0] or not build(cursor):
+            return False
+        cursor.execute(
+            f"DELETE FROM {table} WHERE version <> (SELECT version FROM recommendations_dataversion WHERE id = 1)"  # noqa: S608
+        )
+        return True
 
 
 def _schedule_facet_index() -> None:

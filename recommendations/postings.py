@@ -20,15 +20,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 
 from recommendations.filters import SEARCH_CONFIG
+from recommendations.indexing import write_per_version
+from recommendations.models import SearchPosting
 from upr_portal.lib.copy import packed_aggregates, unpacked
 
 # A word in fewer recommendations costs the search entries less than ~1 ms to match
 # and rank: not worth its row (at 33k rows ~150 words qualify, at 300k ~800).
 MIN_ROWS = 1000
-# One build at a time: the second waits and finds the version built.
 _BUILD_LOCK_ID = 0x55_50_52_03
 
 # In one statement (one snapshot): the data version and every frequent word's postings,
@@ -60,14 +61,6 @@ SELECT v.version, p.term, p.ids, p.ranks
  WHERE v.id = 1
 ON CONFLICT (version, term) DO NOTHING
 """
-DROP_OTHERS_SQL = """
-DELETE FROM recommendations_searchposting
- WHERE version <> (SELECT version FROM recommendations_dataversion WHERE id = 1)
-"""
-BUILT_SQL = """
-SELECT EXISTS (SELECT FROM recommendations_searchposting p JOIN recommendations_dataversion v
-                  ON v.id = 1 AND p.version = v.version AND p.term = '')
-"""
 
 # The word's row if the query is one word with postings in this version; else the
 # search (`sql`: ids and ranks of the matching search entries), packed the same way.
@@ -88,14 +81,12 @@ HAVING NOT EXISTS (SELECT FROM posting)
 def write(min_rows: int = MIN_ROWS) -> bool:
     """Build the current data version's postings unless they are built, and drop every
     other version's. True if this call built them (the background job)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK_ID])
-        cursor.execute(BUILT_SQL)
-        if cursor.fetchone()[0]:
-            return False
+
+    def build(cursor) -> bool:
         cursor.execute(BUILD_SQL, {"min_rows": min_rows})
-        cursor.execute(DROP_OTHERS_SQL)
         return True
+
+    return write_per_version(SearchPosting._meta.db_table, _BUILD_LOCK_ID, ("term", ""), build)
 
 
 def matches(q: str, version: int, sql: str, params: Sequence) -> tuple[np.ndarray, np.ndarray]:

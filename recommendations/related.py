@@ -23,8 +23,10 @@ from collections.abc import Iterator
 from itertools import islice
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 
+from recommendations.indexing import write_per_version
+from recommendations.models import RelatedSet
 from upr_portal.lib.copy import copy_sql
 
 MIN_SIMILARITY = 0.3  # pg_trgm.similarity_threshold's default, which `%` used
@@ -42,33 +44,23 @@ SELECT v.version, r.f_state, r.id, r.review_id, array_to_string(show_trgm(r.text
  WHERE v.id = 1
  ORDER BY r.f_state, r.id
 """
-BUILT_SQL = """
-SELECT EXISTS (SELECT FROM recommendations_relatedset s JOIN recommendations_dataversion v
-                  ON v.id = 1 AND s.version = v.version AND s.recommendation_id = %s)
-"""
-DROP_OTHERS_SQL = """
-DELETE FROM recommendations_relatedset
- WHERE version <> (SELECT version FROM recommendations_dataversion WHERE id = 1)
-"""
-COPY_SQL = copy_sql("recommendations_relatedset", ["version", "recommendation_id", "others"])
+COPY_SQL = copy_sql(RelatedSet._meta.db_table, ["version", "recommendation_id", "others"])
 
 
 def write() -> bool:
     """Compute the current data version's related recommendations unless done, and drop
     every other version's. True if this call computed them (the background job)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_BUILD_LOCK_ID])
-        cursor.execute(BUILT_SQL, [BUILT_MARK])
-        if cursor.fetchone()[0]:
-            return False
-        version, lines = _computed()
-        if version is None:  # no data version yet: nothing to mark
-            return False
-        lines.write(f"{version},{BUILT_MARK},{{}}\n")
-        lines.seek(0)
-        cursor.copy_expert(COPY_SQL, lines)
-        cursor.execute(DROP_OTHERS_SQL)
-        return True
+    return write_per_version(RelatedSet._meta.db_table, _BUILD_LOCK_ID, ("recommendation_id", BUILT_MARK), _store)
+
+
+def _store(cursor) -> bool:
+    version, lines = _computed()
+    if version is None:  # no data version yet: nothing to mark
+        return False
+    lines.write(f"{version},{BUILT_MARK},{{}}\n")
+    lines.seek(0)
+    cursor.copy_expert(COPY_SQL, lines)
+    return True
 
 
 def _computed() -> tuple[int | None, io.StringIO]:

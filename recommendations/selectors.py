@@ -360,6 +360,13 @@ class JoinedRows:
   JOIN recommendations_mechanism m ON m.id = v.mechanism_id"""
 
     def __init__(self, recommendation: set[str], review: set[str], state: set[str], mechanism: set[str]) -> None:
+        # The same fields as a queryset's `.only()` names them.
+        self.only = (
+            *sorted(recommendation),
+            *(f"review__{name}" for name in sorted(review)),
+            *(f"review__state__{name}" for name in sorted(state)),
+            *(f"review__mechanism__{name}" for name in sorted(mechanism)),
+        )
         wanted = (
             (Recommendation, recommendation | {"id", "review_id"}),
             (Review, review | {"id", "state_id", "mechanism_id"}),
@@ -406,12 +413,7 @@ LIST_ROW = JoinedRows(
     mechanism={"acronym", "code"},
 )  # fmt: skip
 # The same fields, for querysets (`.only(*LIST_FIELDS)`).
-LIST_FIELDS = (
-    "code", "paragraph", "text", "position", "status", "status_date", "action_category",
-    "f_state", "f_mechanism", "f_cycle", "f_session", "f_date", "f_themes", "f_recommending",
-    "review__state__name", "review__state__iso3", "review__mechanism__acronym", "review__mechanism__code",
-    "review__session", "review__cycle", "review__date", "review__document_symbols",
-)  # fmt: skip
+LIST_FIELDS = LIST_ROW.only
 LIST_STATEMENT = Prepared(
     "recommendation_list_rows",
     f"SELECT {LIST_ROW.columns}{LIST_ROW.JOIN} WHERE r.id = ANY(%(ids)s::bigint[])",
@@ -497,7 +499,7 @@ SELECT
 PAGE_STATEMENT = Prepared("recommendation_page", PAGE_SQL)
 
 
-def recommendation_page_values(code, related: int = STORED) -> tuple[Recommendation | None, bool, dict]:
+def recommendation_page_values(code) -> tuple[Recommendation | None, bool, dict]:
     """(recommendation, moved, values) for the recommendation's page, in one prepared
     statement (planning the nine queries the ORM would send cost PostgreSQL more than
     running them, and building them ~6 ms of Python).
@@ -506,15 +508,15 @@ def recommendation_page_values(code, related: int = STORED) -> tuple[Recommendat
     mechanism. The values are plain: recommending State names; themes (slug,
     vocabulary, label); groups (slug, name); SDG goals (number, name) and targets (number,
     title); responsibilities (name, role label); status changes (date, status label,
-    source label); and up to `related` related recommendations ({code, text, acronym,
+    source label); and up to `related.STORED` related recommendations ({code, text, acronym,
     cycle}: the same or a similar text addressed to the State in other reviews, as
     `related_recommendations`: the data version's computed lists, `recommendations.related`,
-    which hold `related.STORED`; else computed here). Each list in the models' default order. Every
+    else computed here). Each list in the models' default order. Every
     recommendation is public (`public_recommendations`); a filter added there must be
     added here. An absorbed code gives the paragraph that absorbed it, moved, without values.
     """
     with connection.cursor() as cursor:
-        params = {"code": str(code), "min": RELATED_MIN_SIMILARITY, "limit": related, "built": BUILT_MARK}
+        params = {"code": str(code), "min": RELATED_MIN_SIMILARITY, "limit": STORED, "built": BUILT_MARK}
         PAGE_STATEMENT.execute(cursor, params)
         row = cursor.fetchone()
     if row is None:
@@ -533,18 +535,20 @@ def recommendation_page_values(code, related: int = STORED) -> tuple[Recommendat
     return rec, False, values
 
 
-def related_recommendations(rec: Recommendation, limit: int = STORED) -> list[Recommendation]:
-    """The same or a similar text addressed in other reviews (other cycles, mechanisms):
-    the current data version's computed list (`recommendations.related`), else the query."""
+def related_recommendations(rec: Recommendation) -> list[Recommendation]:
+    """Up to `related.STORED` recommendations with the same or a similar text addressed in
+    other reviews (other cycles, mechanisms): the current data version's computed list
+    (`recommendations.related`), else the query. The page reads the same in its statement
+    (`PAGE_SQL`)."""
     version = DataVersion.objects.filter(id=1).values("version")
     stored = dict(
         RelatedSet.objects.filter(version=Subquery(version), recommendation_id__in=[BUILT_MARK, rec.pk]).values_list(
             "recommendation_id", "others"
         )
     )
-    if BUILT_MARK not in stored or limit > STORED:
-        return list(_related(rec).select_related("review__state", "review__mechanism")[:limit])
-    ids = stored.get(rec.pk, [])[:limit]
+    if BUILT_MARK not in stored:
+        return list(_related(rec).select_related("review__state", "review__mechanism")[:STORED])
+    ids = stored.get(rec.pk, [])
     found = public_recommendations().select_related("review__state", "review__mechanism").in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 

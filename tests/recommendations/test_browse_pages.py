@@ -9,17 +9,11 @@ import openpyxl
 import pytest
 
 from recommendations.models import Recommendation, StatusSource
-from recommendations.services import recommendation_set_status, recommendations_import
+from recommendations.services import recommendation_set_status
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    recommendations_import(path=DATA / "upr_info" / "upr_info_sample_5_states.csv")
-    recommendations_import(path=DATA / "ohchr" / "Matrix_recommendations_2013.docx")
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Related recommendations computed per data version: the lists the similarity query gives."""
 
-from pathlib import Path
-
 import pytest
 from django.db import connection
 
@@ -9,18 +7,9 @@ from recommendations import related
 from recommendations.indexing import bump_version
 from recommendations.models import Recommendation, RelatedSet
 from recommendations.selectors import _related, recommendation_page_values, related_recommendations
-from recommendations.services import recommendations_import
 from recommendations.vocabulary import data_version
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    recommendations_import(path=DATA / "upr_info" / "upr_info_sample_5_states.csv")
-    recommendations_import(path=DATA / "ohchr" / "Matrix_recommendations_2013.docx")
 
 
 def queried(rec: Recommendation) -> list[int]:

@@ -1,7 +1,6 @@
 """The public search layer: index columns, the shared FilterSet and facet counts."""
 
 import datetime
-from pathlib import Path
 
 import pytest
 from django.http import QueryDict
@@ -15,20 +14,12 @@ from recommendations.selectors import (
     recommendation_page,
     recommendation_with_related,
 )
-from recommendations.services import recommendation_set_status, recommendations_import
+from recommendations.services import recommendation_set_status
 from stakeholders.models import Organisation
 
 from .facet_reference import facet_rows
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    recommendations_import(path=DATA / "upr_info" / "upr_info_sample_5_states.csv")
-    recommendations_import(path=DATA / "ohchr" / "Matrix_recommendations_2013.docx")
 
 
 def search(query: str):
