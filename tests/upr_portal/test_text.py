@@ -1,7 +1,11 @@
 """Text helpers: whitespace, accents and the keys texts and names are matched on."""
 
+import html
+import re
+
 import pytest
 
+from upr_portal.lib import text
 from upr_portal.lib.text import fold, match_key, name_key, normalise_whitespace, strip_accents
 
 
@@ -39,3 +43,20 @@ def test_match_keys_ignore_numbers_markers_and_punctuation():
 def test_name_keys_agree_across_spellings():
     assert name_key("Côte d’Ivoire") == name_key("COTE D'IVOIRE") == name_key("Cote d'Ivoire") == "cote divoire"
     assert name_key("Trinidad & Tobago") == "trinidad and tobago"
+
+
+ASCII = "".join(map(chr, range(128)))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [ASCII, "Ratify the `Optional Protocol`;\tnow", "(a) a\x0bb\x0cc", "Côte d’Ivoire\u00a0— CEDAW", "ĲSSELMEER ß"],
+)
+def test_the_ascii_shortcuts_give_what_the_general_rules_give(value):
+    words = re.compile(r"[^\W_]+")
+    spaced = value.translate(text._SPACE_TABLE)
+
+    assert normalise_whitespace(value) == normalise_whitespace(spaced + "\u00a0")
+    assert fold(value) == text.strip_accents(html.unescape(value).translate(text._FOLD_TABLE)).casefold()
+    body = text.split_paragraph_number(fold(value))[1]
+    assert match_key(value) == " ".join(words.findall(text._LIST_MARKER.sub(" ", body)))

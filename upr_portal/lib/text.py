@@ -8,6 +8,7 @@ import unicodedata
 # the en/em spaces, ideographic space, zero-width space.
 _SPACE_CHARS = "\u00a0\u202f\u2007\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000\t\x0b\x0c"
 _SPACE_TABLE = str.maketrans(dict.fromkeys(_SPACE_CHARS, " ") | {"\u200b": "", "\ufeff": ""})
+_ASCII_SPACES = re.compile(r"[\t\x0b\x0c]")  # the only ASCII characters _SPACE_TABLE changes
 _MULTI_SPACE = re.compile(r" {2,}")
 
 # Typographic variants folded away before comparing texts or names.
@@ -38,7 +39,10 @@ def normalise_whitespace(value: str) -> str:
 
     Text is otherwise kept exactly as published.
     """
-    value = value.translate(_SPACE_TABLE)
+    # `translate` costs about a microsecond per 100 characters even when it changes
+    # nothing: most texts are ASCII without tabs, and skip it.
+    if not value.isascii() or _ASCII_SPACES.search(value):
+        value = value.translate(_SPACE_TABLE)
     if "\n" not in value and "\r" not in value and "  " not in value:
         return value.strip()  # one line without double spaces: the common case
     lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -65,7 +69,10 @@ def strip_accents(value: str) -> str:
 
 def fold(value: str) -> str:
     """Case-, accent- and typography-insensitive form of a string."""
-    return strip_accents(html.unescape(value).translate(_FOLD_TABLE)).casefold()
+    value = html.unescape(value)
+    if value.isascii():  # the common case: the backtick is the only ASCII character folded
+        return (value.replace("`", "'") if "`" in value else value).casefold()
+    return strip_accents(value.translate(_FOLD_TABLE)).casefold()
 
 
 _NON_WORD = re.compile(r"[^\w]+")
@@ -98,6 +105,8 @@ def split_paragraph_number(text: str) -> tuple[str, str]:
 
 
 _WORDS = re.compile(r"[^\W_]+")  # letters and digits: what is left between punctuation and spaces
+# The same for ASCII text, as a translation to spaces: three times faster than the regex.
+_ASCII_NON_WORDS = str.maketrans({code: chr(code) if chr(code).isalnum() else " " for code in range(128)})
 
 
 def match_key(text: str) -> str:
@@ -109,6 +118,8 @@ def match_key(text: str) -> str:
     _, body = split_paragraph_number(fold(text))
     if ")" in body or "-" in body or "\u2022" in body:  # every list marker has one of them
         body = _LIST_MARKER.sub(" ", body)
+    if body.isascii():
+        return " ".join(body.translate(_ASCII_NON_WORDS).split())
     return " ".join(_WORDS.findall(body))
 
 
