@@ -141,9 +141,13 @@ class Theme(models.Model):
         return f"{self.code} {self.name}" if self.code else self.name
 
     def save(self, *args, **kwargs):
+        self.derive_keys()
+        super().save(*args, **kwargs)
+
+    def derive_keys(self) -> None:
+        """`key` and `slug` from the name: `save` does it, `bulk_create` callers call it."""
         self.key = name_key(self.name)
         self.slug = theme_slug(self.vocabulary, self.name)
-        super().save(*args, **kwargs)
 
 
 class AffectedGroup(models.Model):
@@ -160,9 +164,13 @@ class AffectedGroup(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.derive_keys()
+        super().save(*args, **kwargs)
+
+    def derive_keys(self) -> None:
+        """`key` and `slug` from the name: `save` does it, `bulk_create` callers call it."""
         self.key = name_key(self.name)
         self.slug = slugify_key(self.key)
-        super().save(*args, **kwargs)
 
 
 class SdgGoal(models.Model):

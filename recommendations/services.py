@@ -156,22 +156,24 @@ def _answer_from_digest(outcome: ImportOutcome, key: str) -> bool:
 
 
 def _remember_digest(outcome: ImportOutcome, key: str, fingerprints: dict[int, str]) -> None:
-    ImportDigest.objects.update_or_create(
+    digest = ImportDigest(
         key=key,
-        defaults={
-            "source": source_of(outcome.format),
-            "rows": outcome.rows,
-            "warnings": outcome.warnings,
-            "fingerprints": {str(pk): fp for pk, fp in fingerprints.items()},
-        },
+        source=source_of(outcome.format),
+        rows=outcome.rows,
+        warnings=outcome.warnings,
+        fingerprints={str(pk): fp for pk, fp in fingerprints.items()},
     )
+    # One INSERT … ON CONFLICT: `update_or_create` would read the row and add a savepoint.
+    fields = ["source", "rows", "warnings", "fingerprints", "created_at"]
+    ImportDigest.objects.bulk_create([digest], update_conflicts=True, unique_fields=["key"], update_fields=fields)
 
 
 def _write(outcome: ImportOutcome, prepared: Prepared, *, run, progress, digest_key: str) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
-        counts = apply(prepared.resolved, source=source_of(outcome.format), run=run, progress=progress)
+        source = source_of(outcome.format)
+        counts = apply(prepared.resolved, source=source, run=run, progress=progress, grouping=prepared.grouping)
         _fill_target_titles(prepared.resolver.target_titles)
         _import_statuses(prepared.resolved)
         if counts.errors:

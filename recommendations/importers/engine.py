@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import partial
 from itertools import islice
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q
@@ -107,7 +108,7 @@ class Matcher:
         # ... and with one: a text without a number may still be one part of it.
         self.numbered: dict[int, dict[str, Target]] = defaultdict(dict)
         self.targets: dict[int, Target] = {}
-        self.states = _recommending_states([rec.pk for rec in existing])
+        self.states = _recommending_states([rec.pk for rec in existing]) if existing else {}
         for rec in existing:
             target = Target(review=reviews[rec.review_id], rec=rec, paragraph=rec.paragraph)
             target.external_id = rec.external_id
@@ -236,33 +237,35 @@ def _recommending_states(rec_ids: list[int]) -> dict[int, set[int]]:
 # --- reviews -----------------------------------------------------------------------------
 
 
-def ensure_reviews(resolved: list[Resolved]) -> list[Review]:
+def ensure_reviews(resolved: list[Resolved], keys: list[tuple] | None = None) -> list[Review]:
     """Get or create each review the drafts name; add document symbols and dates.
 
-    Returns the review of each draft, in order."""
-    keys = _review_keys(resolved)
-    wanted: dict[tuple, Resolved] = {}
+    `keys`: the drafts' `review_keys`, if already known. Returns the review of each
+    draft, in order."""
+    keys = review_keys(resolved) if keys is None else keys
+    refs: dict[int, tuple] = {}  # id(reference) -> (key, first draft): readers share references
     for key, item in zip(keys, resolved, strict=True):
+        refs.setdefault(id(item.draft.review), (key, item))
+    wanted: dict[tuple, Resolved] = {}
+    for key, item in refs.values():
         wanted.setdefault(key, item)
     reviews = _existing_reviews(wanted)
     missing = [_new_review(item, key) for key, item in wanted.items() if key not in reviews]
     for review in Review.objects.bulk_create(missing):
         reviews[_key_of(review)] = review
-    result = [reviews[key] for key in keys]
-    dirty, seen = {}, set()
-    for review, item in zip(result, resolved, strict=True):
-        ref = item.draft.review
-        if (review.id, id(ref)) not in seen:  # readers may share one reference between drafts
-            seen.add((review.id, id(ref)))
-            if _enrich_review(review, ref):
-                dirty[review.pk] = review
+    dirty = {}
+    for key, item in refs.values():  # each reference once, in the order drafts name them
+        review = reviews[key]
+        if _enrich_review(review, item.draft.review):
+            dirty[review.pk] = review
     bulk_update_rows(Review, list(dirty.values()), ["document_symbols", "date"])
-    return result
+    return [reviews[key] for key in keys]
 
 
-def _review_keys(resolved: list[Resolved]) -> list[tuple]:
-    """`_review_key` of each draft, once per review reference that drafts share."""
-    known: dict[int, tuple] = {}  # id(reference) -> key: its names resolve alike for every draft
+def review_keys(resolved: list[Resolved]) -> list[tuple]:
+    """The key of each draft's review (`_review_key`), once per review reference that
+    drafts share (its names resolve alike for every draft)."""
+    known: dict[int, tuple] = {}  # id(reference) -> key
     return [
         known.get(id(item.draft.review)) or known.setdefault(id(item.draft.review), _review_key(item))
         for item in resolved
@@ -283,11 +286,11 @@ def _key_of(review: Review) -> tuple:
 
 
 def _existing_reviews(wanted: dict[tuple, Resolved]) -> dict[tuple, Review]:
-    pairs = {(mechanism_id, state_id) for mechanism_id, state_id, _, _ in wanted}
-    query = Q()
-    for mechanism_id, state_id in pairs:
-        query |= Q(mechanism_id=mechanism_id, state_id=state_id)
-    found = Review.objects.filter(query).select_related("state", "mechanism") if pairs else Review.objects.none()
+    mechanisms = {mechanism_id for mechanism_id, _, _, _ in wanted}
+    states = {state_id for _, state_id, _, _ in wanted}
+    # One plain filter (a few other reviews of these States come along and are skipped):
+    # an OR of each (mechanism, State) pair cost more to compile than to run.
+    found = Review.objects.filter(mechanism_id__in=mechanisms, state_id__in=states).select_related("state", "mechanism")
     return {key: review for review in found if (key := _key_of(review)) in wanted}
 
 
@@ -319,9 +322,10 @@ def _enrich_review(review: Review, ref) -> bool:
 class Writer:
     """Creates and updates the recommendations of one import, in bulk."""
 
-    def __init__(self, source: str, run, theme_ids: dict, group_ids: dict) -> None:
+    def __init__(self, source: str, run, theme_ids: dict, group_ids: dict, progress: Progress | None = None) -> None:
         self.source = source
         self.run = run
+        self.progress = progress or (lambda rows: None)  # told how many drafts each step wrote
         self.theme_ids = theme_ids
         self.group_ids = group_ids
         self.changes: list[RecommendationChange] = []
@@ -367,11 +371,14 @@ class Writer:
         rows = NewRows()
         lines = self._new_rows(rows, ids, targets, merged)
         with checked_in_bulk() as references, SearchVectors() as vectors, WriteBehind() as database:
+            done = 0
             for chunk in chunks(ids):
                 built = list(islice(lines, len(chunk)))
                 entries = vectors.submit(chunk, [document for _, document in built])
                 text = "".join([line for line, _ in built])
                 database.submit(partial(_store_new, text, chunk, entries, self._new_links_text(references)))
+                self.progress(sum(len(target.items) for target in targets[done : done + len(chunk)]))
+                done += len(chunk)
             references.expect(Review._meta.db_table, {target.review.id for target in targets})
         return len(ids)
 
@@ -550,22 +557,65 @@ def apply(
     source: str,
     run=None,
     progress: Progress | None = None,
+    grouping: Grouping | None = None,
 ) -> Counts:
-    """Write the resolved drafts; the caller holds the transaction."""
+    """Write the resolved drafts; the caller holds the transaction. `grouping`: the
+    drafts' `group_drafts`, if already known."""
     theme_ids, group_ids = ensure_vocabulary(resolved)
-    reviews = ensure_reviews(resolved)
+    reviews = ensure_reviews(resolved, grouping.review_keys if grouping else None)
     by_id = {review.id: review for review in reviews}
     existing = list(Recommendation.objects.filter(review__in=by_id.keys()))
     existing += _external_matches(resolved, by_id)
+    if grouping is not None and not existing:  # what matching would find: see `group_drafts`
+        targets = grouping.targets(resolved, reviews)
+    else:
+        targets = _match(resolved, reviews, by_id, existing, source)
+    return _write(targets, Writer(source, run, theme_ids, group_ids, progress))
+
+
+def _match(resolved: list[Resolved], reviews: list[Review], by_id: dict, existing: list, source: str) -> list[Target]:
     for rec in existing:
         if rec.review_id not in by_id:
             by_id[rec.review_id] = rec.review  # from select_related
     matcher = Matcher(by_id, existing, source)
-    for number, (item, review) in enumerate(zip(resolved, reviews, strict=True), start=1):
+    for item, review in zip(resolved, reviews, strict=True):
         matcher.assign(item, review)
-        if progress and number % 500 == 0:
-            progress(500)
-    return _write(list(matcher.targets.values()), Writer(source, run, theme_ids, group_ids))
+    return list(matcher.targets.values())
+
+
+class PendingReview(NamedTuple):
+    """Stands for a review that `group_drafts` cannot look up: matching only reads a
+    review's `id`, and the review's key identifies it as well."""
+
+    id: tuple
+
+
+@dataclass
+class Grouping:
+    """Which drafts make one recommendation, when none of their reviews has any yet."""
+
+    review_keys: list[tuple]  # of each draft
+    groups: list[list[int]]  # draft positions of each recommendation, in matching order
+
+    def targets(self, resolved: list[Resolved], reviews: list[Review]) -> list[Target]:
+        """The targets `Matcher` would give (`reviews`: of each draft, `ensure_reviews`).
+        A target's review is that of the draft that created it, its first."""
+        return [Target(review=reviews[group[0]], items=[resolved[n] for n in group]) for group in self.groups]
+
+
+def group_drafts(resolved: list[Resolved]) -> Grouping:
+    """Match drafts among themselves, without the database: what `apply` finds when
+    their reviews have no recommendations yet and no other recommendation carries their
+    source ids or codes (a file's first import). The read-ahead process does it while the
+    previous file is written; `apply` checks that this holds, else matches again."""
+    keys = review_keys(resolved)
+    pending = {key: PendingReview(key) for key in keys}
+    matcher = Matcher({}, [], source="")
+    for item, key in zip(resolved, keys, strict=True):
+        matcher.assign(item, pending[key])
+    position = {id(item): number for number, item in enumerate(resolved)}
+    groups = [[position[id(item)] for item in target.items] for target in matcher.targets.values()]
+    return Grouping(keys, groups)
 
 
 def _external_matches(resolved: list[Resolved], reviews: dict) -> list[Recommendation]:
@@ -589,6 +639,7 @@ def _write(targets: list[Target], writer: Writer) -> Counts:
     counts.created = writer.create(new, merged)
     merged.update((id(t), writer.merged(t)) for t in old)
     _update_existing(old, merged, writer, counts)
+    writer.progress(sum(len(target.items) for target in old))
     writer.flush_links()
     for target in active:
         pk = target.new_id or target.rec.pk

@@ -1,4 +1,4 @@
-"""Reading and resolving a file, the part of an import that needs no database writes.
+"""Reading, resolving and grouping a file: the part of an import that needs no database.
 
 `ReadAhead` does it for the next file while the current one is written. It runs in a
 process of its own where it can (forked, so nothing is imported or loaded again): an
@@ -23,6 +23,7 @@ from django.db import connections
 
 from . import read_recommendations
 from .base import ParseResult, RowError
+from .engine import Grouping, group_drafts
 from .resolve import Resolved, Resolver
 
 logger = logging.getLogger(__name__)
@@ -37,15 +38,18 @@ class Prepared:
     resolved: list[Resolved]
     errors: list[RowError]
     resolver: Resolver
+    grouping: Grouping | None = None  # how the drafts group, if their reviews hold nothing yet
     reader: str = field(default_factory=lambda: _reader_name())  # the process and thread that read it
 
 
 def prepare(path: Path, fmt: str, *, state: str | None, session: int | None, resolver: Resolver) -> Prepared:
-    """Read `path` (raises ImportFileError) and resolve every draft's names."""
+    """Read `path` (raises ImportFileError), resolve every draft's names and group them
+    (`engine.group_drafts`)."""
     fmt, parsed = read_recommendations(path, fmt, state=state, session=session)
     errors = list(parsed.errors)
     resolved = [item for draft in parsed.drafts if (item := resolver.resolve(draft, errors))]
-    return Prepared(fmt, parsed, resolved, errors, resolver)
+    grouping = None if errors else group_drafts(resolved)
+    return Prepared(fmt, parsed, resolved, errors, resolver, grouping)
 
 
 class ReadAhead:
@@ -56,6 +60,7 @@ class ReadAhead:
         self.options = {"fmt": fmt, "state": state, "session": session}
         self.pool: Executor | None = None
         self.pending: dict[Path, Future[Prepared]] = {}
+        self.reference: Resolver | None = None  # loaded once, on the caller's connection
 
     def __enter__(self) -> ReadAhead:
         return self
@@ -69,7 +74,8 @@ class ReadAhead:
         the format detected for `path`)."""
         future = self.pending.pop(path, None)
         if future is None:
-            return prepare(path, fmt, state=self.options["state"], session=self.options["session"], resolver=Resolver())
+            options = {"state": self.options["state"], "session": self.options["session"]}
+            return prepare(path, fmt, resolver=self._resolver(), **options)
         return future.result()
 
     def start(self, path: Path) -> None:
@@ -77,9 +83,13 @@ class ReadAhead:
         before the caller starts threads of its own or a transaction."""
         if path in self.pending:
             return
-        resolver = Resolver()  # queries reference data here, on the caller's connection
-        options = {"state": self.options["state"], "session": self.options["session"], "resolver": resolver}
+        options = {"state": self.options["state"], "session": self.options["session"], "resolver": self._resolver()}
         self.pending[path] = self._pool().submit(prepare, path, self.options["fmt"], **options)
+
+    def _resolver(self) -> Resolver:
+        if self.reference is None:
+            self.reference = Resolver()
+        return self.reference.fresh()
 
     def _pool(self) -> Executor:
         if self.pool is None:

@@ -6,6 +6,7 @@ silent new row); themes and groups of persons are open vocabularies and are crea
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -82,6 +83,13 @@ class Resolver:
         self.goals = {goal.number: goal.pk for goal in SdgGoal.objects.all()}
         self.targets = {target.number: target for target in SdgTarget.objects.all()}
         self.target_titles: dict[int, str] = {}
+
+    def fresh(self) -> Resolver:
+        """A resolver for another file, on the same reference data (loaded once for all
+        the files of one import) and with no SDG target titles gathered yet."""
+        other = copy.copy(self)
+        other.target_titles = {}
+        return other
 
     def resolve(self, draft: Draft, errors: list[RowError]) -> Resolved | None:
         before = len(errors)
@@ -191,17 +199,25 @@ def _names(resolved: list[Resolved]) -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def _create_missing(themes: dict, groups: dict, names: dict) -> None:
+    """Create the themes and groups not known yet, and fill missing theme codes: one
+    statement each (a file's first import names dozens of new themes)."""
+    new_groups, new_themes, coded = {}, {}, {}
     for (vocabulary, key), (code, name) in names.items():
         if vocabulary == "group":
             if key not in groups:
-                groups[key] = AffectedGroup.objects.create(name=_display(name))
+                new_groups[key] = AffectedGroup(name=_display(name))
             continue
         theme = themes.get((vocabulary, key))
         if theme is None:
-            themes[(vocabulary, key)] = Theme.objects.create(vocabulary=vocabulary, code=code, name=name.strip())
+            new_themes[(vocabulary, key)] = Theme(vocabulary=vocabulary, code=code, name=name.strip())
         elif code and not theme.code:
             theme.code = code
-            theme.save(update_fields=["code"])
+            coded[theme.pk] = theme
+    for created in (*new_groups.values(), *new_themes.values()):
+        created.derive_keys()
+    groups.update(zip(new_groups, AffectedGroup.objects.bulk_create(new_groups.values()), strict=True))
+    themes.update(zip(new_themes, Theme.objects.bulk_create(new_themes.values()), strict=True))
+    Theme.objects.bulk_update(coded.values(), ["code"])
 
 
 def _display(name: str) -> str:
