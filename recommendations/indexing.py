@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import psycopg2
 from django.conf import settings
@@ -202,7 +204,8 @@ INDEX_COLUMNS = (
 
 def bump_version() -> None:
     """A new data version: caches keyed on the old one go stale. Once committed, its facet
-    index is built in the background (settings.FACET_INDEX_IN_BACKGROUND)."""
+    index is built in the background (settings.FACET_INDEX_IN_BACKGROUND), or when the
+    enclosing `one_background_build` block ends."""
     with connection.cursor() as cursor:
         cursor.execute(BUMP_VERSION_SQL)
     if settings.FACET_INDEX_IN_BACKGROUND:
@@ -232,9 +235,32 @@ def write_per_version(table: str, lock_id: int, mark: tuple[str, object], build:
         return True
 
 
+_batch = threading.local()  # .pending: None outside `one_background_build`, else whether one is due
+
+
+@contextmanager
+def one_background_build() -> Iterator[None]:
+    """Data versions committed within this block have their facet index (postings,
+    related lists) built once, when it ends: an import of several files commits a version
+    per file, and building each would compete with the next file's import for nothing."""
+    if getattr(_batch, "pending", None) is not None:  # nested: the outermost block schedules
+        yield
+        return
+    _batch.pending = False
+    try:
+        yield
+    finally:
+        due, _batch.pending = _batch.pending, None
+        if due:
+            _schedule_facet_index()
+
+
 def _schedule_facet_index() -> None:
     from recommendations.tasks import facet_index_refresh
 
+    if getattr(_batch, "pending", None) is not None:
+        _batch.pending = True
+        return
     try:
         facet_index_refresh.delay()
     except Exception as exc:  # the broker is down: the first list request will build it instead

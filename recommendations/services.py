@@ -20,7 +20,7 @@ from recommendations.importers.base import RowError, paused_gc, quick_thread_swi
 from recommendations.importers.engine import apply
 from recommendations.importers.prepare import Prepared, ReadAhead, prepare
 from recommendations.importers.resolve import Resolver
-from recommendations.indexing import bump_version, reindex
+from recommendations.indexing import bump_version, one_background_build, reindex
 from recommendations.models import (
     ImplementationStatus,
     ImportDigest,
@@ -125,9 +125,11 @@ def recommendations_import_files(
     *, paths: list[str | Path], progress_for: Callable[[str | Path], Progress] | None = None, **options
 ) -> Iterator[ImportOutcome]:
     """`recommendations_import` of each file in turn (each fully or not at all), with the
-    same options; while one file is written, the next is read in a thread (`ReadAhead`)."""
+    same options; while one file is written, the next is read (`ReadAhead`). The facet
+    index of the new data is built once, after the last file (`one_background_build`)."""
     read_options = {name: options.get(name) for name in ("state", "session")}
-    with paused_gc(), quick_thread_switches(), ReadAhead(fmt=options.get("fmt", "auto"), **read_options) as ahead:
+    reading = ReadAhead(fmt=options.get("fmt", "auto"), **read_options)
+    with paused_gc(), quick_thread_switches(), one_background_build(), reading as ahead:
         for path, following in zip(paths, [*map(Path, paths[1:]), None], strict=True):
             progress = progress_for(path) if progress_for else None
             yield recommendations_import(path=path, progress=progress, ahead=ahead, following=following, **options)

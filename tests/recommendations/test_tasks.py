@@ -9,10 +9,12 @@ from django.core.cache import cache
 from recommendations import facet_index
 from recommendations.models import Recommendation, RelatedSet, SearchPosting
 from recommendations.related import BUILT_MARK
-from recommendations.services import recommendations_import
+from recommendations.services import recommendations_import, recommendations_import_files
+from recommendations.tasks import facet_index_refresh
 from recommendations.vocabulary import data_version
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "upr_info" / "upr_info_sample_5_states.csv"
+VOLUNTARY = SAMPLE.with_name("voluntary.csv")
 
 
 def wait_for_index(version: int, seconds: float = 60):
@@ -61,3 +63,29 @@ def test_without_the_setting_nothing_is_scheduled(settings, django_capture_on_co
         recommendations_import(path=SAMPLE)
 
     assert callbacks == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_of_several_files_schedules_one_build_when_it_ends(settings, monkeypatch):
+    settings.FACET_INDEX_IN_BACKGROUND = True
+    scheduled = []
+    monkeypatch.setattr(facet_index_refresh, "delay", lambda: scheduled.append(data_version()))
+
+    outcomes = recommendations_import_files(paths=[SAMPLE, VOLUNTARY])
+    first = next(outcomes)
+    assert (first.created, scheduled) == (1620, [])  # committed, not scheduled yet
+    assert [outcome.created for outcome in outcomes] == [944]
+
+    assert scheduled == [data_version()]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_single_import_schedules_its_build_when_it_commits(settings, monkeypatch):
+    settings.FACET_INDEX_IN_BACKGROUND = True
+    scheduled = []
+    monkeypatch.setattr(facet_index_refresh, "delay", lambda: scheduled.append(data_version()))
+
+    recommendations_import(path=SAMPLE)
+    recommendations_import(path=VOLUNTARY)
+
+    assert scheduled == [data_version() - 1, data_version()]
