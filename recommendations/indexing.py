@@ -109,12 +109,14 @@ INSERT INTO recommendations_searchentry (recommendation_id, vector)
 SELECT id, to_tsvector('english', search_document) FROM recommendations_recommendation WHERE id = ANY(%s)
 """
 
-# The same tsvectors as INDEX_SEARCH_SQL, from the documents themselves, in the binary
-# COPY format that SEARCH_ENTRY_COPY reads: no conversion on either side.
-VECTORS_COPY_SQL = """
-COPY (SELECT t.id, to_tsvector('english', t.document) FROM unnest(%s::bigint[], %s::text[]) AS t(id, document))
-TO STDOUT WITH (FORMAT binary)
-"""
+# The same tsvectors as INDEX_SEARCH_SQL, from the documents themselves, on the second
+# connection: the documents go in with COPY (cheaper on both sides than one array
+# literal), the vectors come out in the binary COPY format that SEARCH_ENTRY_COPY reads.
+DOCUMENTS_TABLE_SQL = "CREATE TEMPORARY TABLE import_documents (id bigint, document text)"
+DOCUMENTS_COPY = "COPY import_documents (id, document) FROM STDIN WITH (FORMAT csv)"
+VECTORS_COPY_SQL = (
+    "COPY (SELECT id, to_tsvector('english', document) FROM import_documents) TO STDOUT WITH (FORMAT binary)"
+)
 SEARCH_ENTRY_COPY = "COPY recommendations_searchentry (recommendation_id, vector) FROM STDIN WITH (FORMAT binary)"
 
 logger = logging.getLogger(__name__)
@@ -126,9 +128,9 @@ class SearchVectors:
     Stemming is most of what storing a search entry costs PostgreSQL. The import's own
     backend stores rows one at a time (one transaction), so the vectors are computed by a
     second backend, on the other core, and reach the first as a binary COPY
-    (`SEARCH_ENTRY_COPY`). Nothing is written on the second connection. When it cannot
-    connect, or is lost midway, `store` computes them in the import's transaction
-    (INDEX_SEARCH_SQL).
+    (`SEARCH_ENTRY_COPY`). The second connection writes only to a temporary table of its
+    own. When it cannot connect, or is lost midway, `store` computes them in the
+    import's transaction (INDEX_SEARCH_SQL).
     """
 
     def __init__(self) -> None:
@@ -136,6 +138,8 @@ class SearchVectors:
         try:
             self.side = psycopg2.connect(**connection.get_connection_params())
             self.side.autocommit = True
+            with self.side.cursor() as cursor:
+                cursor.execute(DOCUMENTS_TABLE_SQL)
         except psycopg2.Error as exc:
             logger.warning("search vectors computed in the import's transaction: %s", exc)
             self.side = None
@@ -149,7 +153,8 @@ class SearchVectors:
             self.side.close()
 
     def submit(self, ids: list[int], documents: list[str]) -> Future[bytes] | None:
-        """The binary COPY data of these rows' search entries, to come."""
+        """The binary COPY data of these rows' search entries, to come; `documents` are
+        their search documents as CSV fields (`csv_text`)."""
         if self.side is None:
             return None
         return self.pool.submit(self._copy_data, ids, documents)
@@ -168,10 +173,12 @@ class SearchVectors:
         cursor.execute(INDEX_SEARCH_SQL, [ids])
 
     def _copy_data(self, ids: list[int], documents: list[str]) -> bytes:
+        lines = "".join([f"{pk},{document}\n" for pk, document in zip(ids, documents, strict=True)])
         data = io.BytesIO()
         with self.side.cursor() as cursor:
-            # COPY takes no parameters: psycopg2 quotes them into the statement.
-            cursor.copy_expert(cursor.mogrify(VECTORS_COPY_SQL, [ids, documents]).decode(), data)
+            cursor.copy_expert(DOCUMENTS_COPY, io.StringIO(lines), size=len(lines) + 1)
+            cursor.copy_expert(VECTORS_COPY_SQL, data)
+            cursor.execute("TRUNCATE import_documents")
         return data.getvalue()
 
 

@@ -385,7 +385,7 @@ class Writer:
     def _new_rows(
         self, rows: NewRows, ids: list[int], targets: list[Target], merged: dict
     ) -> Iterator[tuple[str, str]]:
-        """The CSV line and the search document of each new recommendation."""
+        """The CSV line of each new recommendation, and its search document as a CSV field."""
         links = self.new_links
         for pk, code, target in zip(ids, random_uuids(len(targets)), targets, strict=True):
             target.new_id = pk

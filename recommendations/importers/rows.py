@@ -39,8 +39,8 @@ class NewRows:
         self.sources: dict[str, tuple[str, str, str]] = {}
 
     def line(self, pk: int, code: str, review, source: str, merged: dict) -> tuple[str, str]:
-        """One CSV line and the search document in it; `merged` is what `Writer.merged`
-        gives for the recommendation."""
+        """One CSV line and the search document in it, as a CSV field; `merged` is what
+        `Writer.merged` gives for the recommendation."""
         values = merged["values"]
         review_id, review_index, state_name = self._review(review)
         names, facets = self.index.facets(merged["relations"])
@@ -48,9 +48,10 @@ class NewRows:
         document = " ".join([part for part in (text, names, state_name) if part])
         quoted, head, tail = self.sources.get(source) or self._source(source)
         numbers = csv_array(_DIGITS.findall(paragraph)) if paragraph else "{}"
+        document = _quoted(document)
         line = (
             f"{pk},{code},{review_id},{quoted},{_scalars(values)},{self.status},"
-            f"{csv_array(merged['keys'])},{{}},{head}{merged['fingerprint']}{tail},{self.dates},{_quoted(document)},"
+            f"{csv_array(merged['keys'])},{{}},{head}{merged['fingerprint']}{tail},{self.dates},{document},"
             f"{review_index},{numbers},{facets},{{}}\n"
         )
         return line, document
