@@ -245,7 +245,8 @@ def ensure_reviews(resolved: list[Resolved], keys: list[tuple] | None = None) ->
     keys = review_keys(resolved) if keys is None else keys
     refs: dict[int, tuple] = {}  # id(reference) -> (key, first draft): readers share references
     for key, item in zip(keys, resolved, strict=True):
-        refs.setdefault(id(item.draft.review), (key, item))
+        if id(item.draft.review) not in refs:
+            refs[id(item.draft.review)] = (key, item)
     wanted: dict[tuple, Resolved] = {}
     for key, item in refs.values():
         wanted.setdefault(key, item)
@@ -648,6 +649,8 @@ def _write(targets: list[Target], writer: Writer) -> Counts:
 
 
 def _update_existing(old: list[Target], merged: dict, writer: Writer, counts: Counts) -> None:
+    if not old:  # a first import: nothing to compare, and no statement to prepare
+        return
     stale = [t for t in old if t.absorbed or t.rec.fingerprints.get(writer.source) != merged[id(t)]["fingerprint"]]
     counts.unchanged += len(old) - len(stale)
     links = _current_links([t.rec.pk for t in stale])
