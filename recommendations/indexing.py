@@ -152,6 +152,38 @@ class SearchVectors:
         if self.side is not None:
             self.side.close()
 
+    _batch = threading.local()  # .vectors: None outside `shared`, else the block's (or False, not yet opened)
+
+    @classmethod
+    @contextmanager
+    def shared(cls) -> Iterator[None]:
+        """Within this block (the files of one import) `opened` gives one instance: a
+        second connection per file cost a backend's start, a temporary table and the
+        loading of its dictionaries, ~10 ms between two files, when a core is idle.
+        Opened on first use, closed when the block ends."""
+        if getattr(cls._batch, "vectors", None) is not None:  # nested: the outer block's
+            yield
+            return
+        cls._batch.vectors = False
+        try:
+            yield
+        finally:
+            vectors, cls._batch.vectors = cls._batch.vectors, None
+            if vectors:
+                vectors.__exit__(None, None, None)
+
+    @classmethod
+    @contextmanager
+    def opened(cls) -> Iterator[SearchVectors]:
+        """The `shared` block's instance, or one for this block alone."""
+        if getattr(cls._batch, "vectors", None) is None:
+            with cls() as vectors:
+                yield vectors
+            return
+        if cls._batch.vectors is False:
+            cls._batch.vectors = cls()
+        yield cls._batch.vectors
+
     def submit(self, ids: list[int], documents: list[str]) -> Future[bytes] | None:
         """The binary COPY data of these rows' search entries, to come; `documents` are
         their search documents as CSV fields (`csv_text`)."""
@@ -175,10 +207,15 @@ class SearchVectors:
     def _copy_data(self, ids: list[int], documents: list[str]) -> bytes:
         lines = "".join([f"{pk},{document}\n" for pk, document in zip(ids, documents, strict=True)])
         data = io.BytesIO()
-        with self.side.cursor() as cursor:
-            cursor.copy_expert(DOCUMENTS_COPY, io.StringIO(lines), size=len(lines) + 1)
-            cursor.copy_expert(VECTORS_COPY_SQL, data)
-            cursor.execute("TRUNCATE import_documents")
+        try:
+            with self.side.cursor() as cursor:
+                cursor.copy_expert(DOCUMENTS_COPY, io.StringIO(lines), size=len(lines) + 1)
+                cursor.copy_expert(VECTORS_COPY_SQL, data)
+                cursor.execute("TRUNCATE import_documents")
+        except psycopg2.Error:
+            self.side, lost = None, self.side  # later chunks (and files) go without it
+            lost.close()
+            raise
         return data.getvalue()
 
 

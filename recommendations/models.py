@@ -545,7 +545,11 @@ class ImportDigest(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     rows = models.PositiveIntegerField()
     warnings = models.JSONField(default=list, blank=True)
-    fingerprints = models.JSONField(default=dict, help_text=_("recommendation id -> source fingerprint"))
+    # Comma-separated: an array field prepares each of thousands of ids in Python.
+    recommendation_ids = models.TextField(blank=True, help_text=_("Comma-separated, in ascending order."))
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text=_("SHA-256 of the recommendations' source fingerprints, in id order.")
+    )
     created_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from recommendations.importers.base import RowError, paused_gc, quick_thread_swi
 from recommendations.importers.engine import apply
 from recommendations.importers.prepare import Prepared, ReadAhead, prepare
 from recommendations.importers.resolve import Resolver
-from recommendations.indexing import bump_version, one_background_build, reindex
+from recommendations.indexing import SearchVectors, bump_version, one_background_build, reindex
 from recommendations.models import (
     ImplementationStatus,
     ImportDigest,
@@ -129,7 +129,7 @@ def recommendations_import_files(
     index of the new data is built once, after the last file (`one_background_build`)."""
     read_options = {name: options.get(name) for name in ("state", "session")}
     reading = ReadAhead(fmt=options.get("fmt", "auto"), **read_options)
-    with paused_gc(), quick_thread_switches(), one_background_build(), reading as ahead:
+    with paused_gc(), quick_thread_switches(), one_background_build(), SearchVectors.shared(), reading as ahead:
         for path, following in zip(paths, [*map(Path, paths[1:]), None], strict=True):
             progress = progress_for(path) if progress_for else None
             yield recommendations_import(path=path, progress=progress, ahead=ahead, following=following, **options)
@@ -146,28 +146,38 @@ def _digest_key(path: Path, fmt: str, state: str | None, session: int | None) ->
 def _answer_from_digest(outcome: ImportOutcome, key: str) -> bool:
     """The same file imported before, and nothing it made has changed since: unchanged."""
     known = ImportDigest.objects.filter(key=key).first()
-    if known is None:
+    if known is None or not known.fingerprint:  # not known, or stored in an older form
         return False
-    current = Recommendation.objects.filter(pk__in=[int(pk) for pk in known.fingerprints]).values_list(
-        "pk", f"fingerprints__{known.source}"
+    ids = [int(pk) for pk in known.recommendation_ids.split(",")]
+    current = (
+        Recommendation.objects.filter(pk__in=ids).order_by("pk").values_list("pk", f"fingerprints__{known.source}")
     )
-    if {str(pk): fp for pk, fp in current} != known.fingerprints:
+    if fingerprints_digest(current) != known.fingerprint:  # a row changed, or is gone
         return False
-    outcome.rows, outcome.unchanged, outcome.warnings = known.rows, len(known.fingerprints), known.warnings
+    outcome.rows, outcome.unchanged, outcome.warnings = known.rows, len(ids), known.warnings
     return True
 
 
 def _remember_digest(outcome: ImportOutcome, key: str, fingerprints: dict[int, str]) -> None:
+    ids = sorted(fingerprints)
     digest = ImportDigest(
         key=key,
         source=source_of(outcome.format),
         rows=outcome.rows,
         warnings=outcome.warnings,
-        fingerprints={str(pk): fp for pk, fp in fingerprints.items()},
+        recommendation_ids=",".join(map(str, ids)),
+        fingerprint=fingerprints_digest((pk, fingerprints[pk]) for pk in ids),
     )
     # One INSERT … ON CONFLICT: `update_or_create` would read the row and add a savepoint.
-    fields = ["source", "rows", "warnings", "fingerprints", "created_at"]
+    fields = ["source", "rows", "warnings", "recommendation_ids", "fingerprint", "created_at"]
     ImportDigest.objects.bulk_create([digest], update_conflicts=True, unique_fields=["key"], update_fields=fields)
+
+
+def fingerprints_digest(rows: Iterable[tuple[int, str | None]]) -> str:
+    """One SHA-256 of (recommendation id, source fingerprint) pairs, in the order given:
+    an import's digest stores it rather than every pair (a JSON object of thousands of
+    keys cost ~20 ms to write, when the import has a core idle)."""
+    return hashlib.sha256("".join([f"{pk}:{fp}\n" for pk, fp in rows]).encode()).hexdigest()
 
 
 def _write(outcome: ImportOutcome, prepared: Prepared, *, run, progress, digest_key: str) -> None:

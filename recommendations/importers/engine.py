@@ -371,7 +371,7 @@ class Writer:
         ids = reserve_ids(Recommendation._meta.db_table, len(targets))
         rows = NewRows()
         lines = self._new_rows(rows, ids, targets, merged)
-        with checked_in_bulk() as references, SearchVectors() as vectors, WriteBehind() as database:
+        with checked_in_bulk() as references, SearchVectors.opened() as vectors, WriteBehind() as database:
             done = 0
             for chunk in chunks(ids):
                 built = list(islice(lines, len(chunk)))

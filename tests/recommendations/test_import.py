@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from recommendations.models import (
+    ImportDigest,
     Recommendation,
     RecommendationChange,
     Review,
@@ -228,3 +229,27 @@ def test_a_known_file_is_imported_again_when_what_it_made_has_changed():
     assert summary(SAMPLE) == "1659 rows, 1 created, 0 updated, 1619 unchanged, 0 errors"
     assert summary(SAMPLE) == "1659 rows, 0 created, 0 updated, 1620 unchanged, 0 errors"
     assert summary(SAMPLE, use_digest=False) == "1659 rows, 0 created, 0 updated, 1620 unchanged, 0 errors"
+
+
+def test_a_known_file_is_imported_again_when_one_of_its_fingerprints_changed():
+    recommendations_import(path=SAMPLE)
+    digest = ImportDigest.objects.get()
+    ids = [int(pk) for pk in digest.recommendation_ids.split(",")]
+    assert (len(ids), ids == sorted(ids), len(digest.fingerprint)) == (1620, True, 64)
+    changed = Recommendation.objects.get(pk=ids[7])
+    changed.fingerprints = {"upr-info": "0" * 40}
+    changed.save(update_fields=["fingerprints"])
+
+    # Taken the full path: the row is compared field by field, found equal, and its
+    # fingerprint put back; the file is then known again.
+    assert summary(SAMPLE) == "1659 rows, 0 created, 0 updated, 1620 unchanged, 0 errors"
+    assert Recommendation.objects.get(pk=changed.pk).fingerprints["upr-info"] != "0" * 40
+    assert ImportDigest.objects.get().fingerprint == digest.fingerprint
+
+
+def test_a_digest_stored_in_the_older_form_counts_as_not_known():
+    recommendations_import(path=SAMPLE)
+    ImportDigest.objects.update(fingerprint="", recommendation_ids="")
+
+    assert summary(SAMPLE) == "1659 rows, 0 created, 0 updated, 1620 unchanged, 0 errors"
+    assert ImportDigest.objects.get().fingerprint != ""

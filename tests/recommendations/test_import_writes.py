@@ -108,3 +108,26 @@ def test_each_link_table_has_one_index_led_by_the_recommendation_the_unique_pair
 
     assert sorted(table for table, _ in found) == sorted(tables)
     assert all(definition.startswith("CREATE UNIQUE INDEX") for _, definition in found)
+
+
+def test_the_files_of_one_import_share_the_second_connection():
+    shared = indexing.SearchVectors.shared()
+    with shared, indexing.SearchVectors.opened() as first, indexing.SearchVectors.opened() as second:
+        assert first is second
+        side = first.side
+        assert not side.closed
+    assert side.closed
+    with indexing.SearchVectors.opened() as alone, indexing.SearchVectors.opened() as other:
+        assert alone is not other
+
+
+def test_a_second_connection_lost_midway_is_not_tried_again():
+    with indexing.SearchVectors.opened() as vectors:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [vectors.side.get_backend_pid()])
+
+        with pytest.raises(psycopg2.OperationalError):
+            vectors.submit([1], ['"Ratify the ICCPR"']).result()
+
+        assert vectors.side is None
+        assert vectors.submit([2], ['"Abolish the death penalty"']) is None  # the import computes them
