@@ -359,10 +359,11 @@ class Writer:
             values["text"] = next(item.draft.text for item in items if item.draft.parts)
         return values, relations, list(dict.fromkeys(keys))
 
-    def create(self, targets: list[Target], merged: dict) -> int:
-        """Insert new recommendations, their search entries and their links with COPY.
+    def create(self, targets: list[Target], fingerprints: dict[int, str]) -> int:
+        """Insert new recommendations, their search entries and their links with COPY;
+        `fingerprints` gets each one's (id -> fingerprint).
 
-        Rows are built (and `merged` filled for them) a chunk at a time, while PostgreSQL
+        Rows are built a chunk at a time, while PostgreSQL
         stores the previous chunk (`WriteBehind`) and a second connection computes the
         chunk's tsvectors (`SearchVectors`). Foreign keys are checked once per table
         (`checked_in_bulk`)."""
@@ -370,7 +371,7 @@ class Writer:
             return 0
         ids = reserve_ids(Recommendation._meta.db_table, len(targets))
         rows = NewRows()
-        lines = self._new_rows(rows, ids, targets, merged)
+        lines = self._new_rows(rows, ids, targets, fingerprints)
         with checked_in_bulk() as references, SearchVectors.opened() as vectors, WriteBehind() as database:
             done = 0
             for chunk in chunks(ids):
@@ -384,13 +385,16 @@ class Writer:
         return len(ids)
 
     def _new_rows(
-        self, rows: NewRows, ids: list[int], targets: list[Target], merged: dict
+        self, rows: NewRows, ids: list[int], targets: list[Target], fingerprints: dict[int, str]
     ) -> Iterator[tuple[str, str]]:
-        """The CSV line of each new recommendation, and its search document as a CSV field."""
+        """The CSV line of each new recommendation, and its search document as a CSV field.
+        What `merged` gives is dropped once the row is built (freed meanwhile, in small
+        pieces, rather than in one go of ~20 objects a row when the import ends)."""
         links = self.new_links
         for pk, code, target in zip(ids, random_uuids(len(targets)), targets, strict=True):
             target.new_id = pk
-            given = merged[id(target)] = self.merged(target)
+            given = self.merged(target)
+            fingerprints[pk] = given["fingerprint"]
             for name, related in given["relations"].items():
                 if related:
                     links[name].append((pk, related))
@@ -636,15 +640,12 @@ def _write(targets: list[Target], writer: Writer) -> Counts:
     active = [t for t in targets if t.items]
     new = [t for t in active if t.rec is None]
     old = [t for t in active if t.rec is not None]
-    merged = {}  # id(target) -> Writer.merged(target), filled for new targets by `create`
-    counts.created = writer.create(new, merged)
-    merged.update((id(t), writer.merged(t)) for t in old)
+    counts.created = writer.create(new, counts.fingerprints)
+    merged = {id(t): writer.merged(t) for t in old}
     _update_existing(old, merged, writer, counts)
     writer.progress(sum(len(target.items) for target in old))
     writer.flush_links()
-    for target in active:
-        pk = target.new_id or target.rec.pk
-        counts.fingerprints[pk] = merged[id(target)]["fingerprint"]
+    counts.fingerprints.update((target.rec.pk, merged[id(target)]["fingerprint"]) for target in old)
     return counts
 
 
