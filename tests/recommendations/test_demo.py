@@ -5,6 +5,8 @@ from django.core.management import call_command
 
 from recommendations.demo import assign_demo_responsibilities
 from recommendations.models import Recommendation, Responsibility
+from recommendations.tasks import facet_index_refresh
+from recommendations.vocabulary import data_version
 
 
 def assigned(slug: str, role: str) -> set[int]:
@@ -45,3 +47,15 @@ def test_demo_data_gives_the_demo_ministries_the_demo_countrys_recommendations()
 @pytest.mark.django_db
 def test_demo_responsibilities_wait_for_the_demo_organisations():
     assert assign_demo_responsibilities() == ["Demo responsibilities skipped: run `manage.py seed_demo` first."]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_loading_the_demo_schedules_one_background_build(settings, monkeypatch):
+    settings.FACET_INDEX_IN_BACKGROUND = True
+    scheduled = []
+    monkeypatch.setattr(facet_index_refresh, "delay", lambda: scheduled.append(data_version()))
+    call_command("seed_demo", password="demo-password-1234", stdout=StringIO())
+
+    call_command("load_demo_data", stdout=StringIO())
+
+    assert scheduled == [data_version()]  # four files and the responsibilities: one build

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.demo import assign_demo_responsibilities
+from recommendations.indexing import one_background_build
 from recommendations.services import recommendations_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "data" / "demo"
@@ -23,11 +24,12 @@ class Command(BaseCommand):
         paths = [path for pattern in DEMO_FILES for path in sorted(DEMO_DIR.glob(pattern))]
         if not paths:
             raise CommandError(f"No demo files under {DEMO_DIR}")
-        for path in paths:
-            outcome = recommendations_import(path=path, label=str(path.relative_to(settings.BASE_DIR)))
-            if not outcome.ok:
-                details = "; ".join(str(error) for error in outcome.errors[:5])
-                raise CommandError(f"{outcome.summary_line()}: {details}")
-            self.stdout.write(outcome.summary_line())
-        for line in assign_demo_responsibilities():
-            self.stdout.write(line)
+        with one_background_build():  # the new data's indexes built once, at the end
+            for path in paths:
+                outcome = recommendations_import(path=path, label=str(path.relative_to(settings.BASE_DIR)))
+                if not outcome.ok:
+                    details = "; ".join(str(error) for error in outcome.errors[:5])
+                    raise CommandError(f"{outcome.summary_line()}: {details}")
+                self.stdout.write(outcome.summary_line())
+            for line in assign_demo_responsibilities():
+                self.stdout.write(line)
