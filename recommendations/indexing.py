@@ -148,41 +148,25 @@ class SearchVectors:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.side is not None:
             self.side.close()
 
-    _batch = threading.local()  # .vectors: None outside `shared`, else the block's (or False, not yet opened)
-
-    @classmethod
-    @contextmanager
-    def shared(cls) -> Iterator[None]:
-        """Within this block (the files of one import) `opened` gives one instance: a
-        second connection per file cost a backend's start, a temporary table and the
-        loading of its dictionaries, ~10 ms between two files, when a core is idle.
-        Opened on first use, closed when the block ends."""
-        if getattr(cls._batch, "vectors", None) is not None:  # nested: the outer block's
-            yield
-            return
-        cls._batch.vectors = False
-        try:
-            yield
-        finally:
-            vectors, cls._batch.vectors = cls._batch.vectors, None
-            if vectors:
-                vectors.__exit__(None, None, None)
-
     @classmethod
     @contextmanager
     def opened(cls) -> Iterator[SearchVectors]:
-        """The `shared` block's instance, or one for this block alone."""
-        if getattr(cls._batch, "vectors", None) is None:
+        """The `import_batch` block's instance (opened on first use), or one for this
+        block alone."""
+        if not _batch.active:
             with cls() as vectors:
                 yield vectors
             return
-        if cls._batch.vectors is False:
-            cls._batch.vectors = cls()
-        yield cls._batch.vectors
+        if _batch.vectors is None:
+            _batch.vectors = cls()
+        yield _batch.vectors
 
     def submit(self, ids: list[int], documents: list[str]) -> Future[bytes] | None:
         """The binary COPY data of these rows' search entries, to come; `documents` are
@@ -249,7 +233,7 @@ INDEX_COLUMNS = (
 def bump_version() -> None:
     """A new data version: caches keyed on the old one go stale. Once committed, its facet
     index is built in the background (settings.FACET_INDEX_IN_BACKGROUND), or when the
-    enclosing `one_background_build` block ends."""
+    enclosing `import_batch` block ends."""
     with connection.cursor() as cursor:
         cursor.execute(BUMP_VERSION_SQL)
     if settings.FACET_INDEX_IN_BACKGROUND:
@@ -279,22 +263,35 @@ def write_per_version(table: str, lock_id: int, mark: tuple[str, object], build:
         return True
 
 
-_batch = threading.local()  # .pending: None outside `one_background_build`, else whether one is due
+class _Batch(threading.local):
+    active = False  # inside `import_batch`
+    build_due = False  # a data version was committed in it
+    vectors: SearchVectors | None = None  # its second connection, once opened
+
+
+_batch = _Batch()
 
 
 @contextmanager
-def one_background_build() -> Iterator[None]:
-    """Data versions committed within this block have their facet index (postings,
-    related lists) built once, when it ends: an import of several files commits a version
-    per file, and building each would compete with the next file's import for nothing."""
-    if getattr(_batch, "pending", None) is not None:  # nested: the outermost block schedules
+def import_batch() -> Iterator[None]:
+    """The files of one import (or the demo load) within this block:
+    - the data versions they commit have their facet index, postings and related lists
+      built once, when the block ends: an import commits a version per file, and
+      building each would compete with the next file's import for nothing;
+    - they share one second connection for search vectors (`SearchVectors.opened`): a
+      new one per file cost a backend's start, a temporary table and the loading of its
+      dictionaries, ~10 ms between two files, when a core is idle."""
+    if _batch.active:  # nested: the outermost block's
         yield
         return
-    _batch.pending = False
+    _batch.active = True
     try:
         yield
     finally:
-        due, _batch.pending = _batch.pending, None
+        vectors, due = _batch.vectors, _batch.build_due
+        _batch.active, _batch.build_due, _batch.vectors = False, False, None
+        if vectors is not None:
+            vectors.close()
         if due:
             _schedule_facet_index()
 
@@ -302,8 +299,8 @@ def one_background_build() -> Iterator[None]:
 def _schedule_facet_index() -> None:
     from recommendations.tasks import facet_index_refresh
 
-    if getattr(_batch, "pending", None) is not None:
-        _batch.pending = True
+    if _batch.active:
+        _batch.build_due = True
         return
     try:
         facet_index_refresh.delay()

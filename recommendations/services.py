@@ -20,7 +20,7 @@ from recommendations.importers.base import RowError, paused_gc, quick_thread_swi
 from recommendations.importers.engine import apply
 from recommendations.importers.prepare import Prepared, ReadAhead, prepare
 from recommendations.importers.resolve import Resolver
-from recommendations.indexing import SearchVectors, bump_version, one_background_build, reindex
+from recommendations.indexing import bump_version, import_batch, reindex
 from recommendations.models import (
     ImplementationStatus,
     ImportDigest,
@@ -126,10 +126,10 @@ def recommendations_import_files(
 ) -> Iterator[ImportOutcome]:
     """`recommendations_import` of each file in turn (each fully or not at all), with the
     same options; while one file is written, the next is read (`ReadAhead`). The facet
-    index of the new data is built once, after the last file (`one_background_build`)."""
+    index of the new data is built once, after the last file (`import_batch`)."""
     read_options = {name: options.get(name) for name in ("state", "session")}
     reading = ReadAhead(fmt=options.get("fmt", "auto"), **read_options)
-    with paused_gc(), quick_thread_switches(), one_background_build(), SearchVectors.shared(), reading as ahead:
+    with paused_gc(), quick_thread_switches(), import_batch(), reading as ahead:
         for path, following in zip(paths, [*map(Path, paths[1:]), None], strict=True):
             progress = progress_for(path) if progress_for else None
             yield recommendations_import(path=path, progress=progress, ahead=ahead, following=following, **options)
@@ -152,7 +152,7 @@ def _answer_from_digest(outcome: ImportOutcome, key: str) -> bool:
     current = (
         Recommendation.objects.filter(pk__in=ids).order_by("pk").values_list("pk", f"fingerprints__{known.source}")
     )
-    if fingerprints_digest(current) != known.fingerprint:  # a row changed, or is gone
+    if _fingerprints_digest(current) != known.fingerprint:  # a row changed, or is gone
         return False
     outcome.rows, outcome.unchanged, outcome.warnings = known.rows, len(ids), known.warnings
     return True
@@ -166,14 +166,14 @@ def _remember_digest(outcome: ImportOutcome, key: str, fingerprints: dict[int, s
         rows=outcome.rows,
         warnings=outcome.warnings,
         recommendation_ids=",".join(map(str, ids)),
-        fingerprint=fingerprints_digest((pk, fingerprints[pk]) for pk in ids),
+        fingerprint=_fingerprints_digest((pk, fingerprints[pk]) for pk in ids),
     )
     # One INSERT … ON CONFLICT: `update_or_create` would read the row and add a savepoint.
     fields = ["source", "rows", "warnings", "recommendation_ids", "fingerprint", "created_at"]
     ImportDigest.objects.bulk_create([digest], update_conflicts=True, unique_fields=["key"], update_fields=fields)
 
 
-def fingerprints_digest(rows: Iterable[tuple[int, str | None]]) -> str:
+def _fingerprints_digest(rows: Iterable[tuple[int, str | None]]) -> str:
     """One SHA-256 of (recommendation id, source fingerprint) pairs, in the order given:
     an import's digest stores it rather than every pair (a JSON object of thousands of
     keys cost ~20 ms to write, when the import has a core idle)."""

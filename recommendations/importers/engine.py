@@ -73,7 +73,6 @@ class Target:
     paragraph: str = ""
     external_id: str = ""
     state_ids: set[int] = field(default_factory=set)
-    new_id: int | None = None  # id reserved for a recommendation to create
 
     def claim(self, item: Resolved) -> None:
         self.items.append(item)
@@ -392,7 +391,6 @@ class Writer:
         pieces, rather than in one go of ~20 objects a row when the import ends)."""
         links = self.new_links
         for pk, code, target in zip(ids, random_uuids(len(targets)), targets, strict=True):
-            target.new_id = pk
             given = self.merged(target)
             fingerprints[pk] = given["fingerprint"]
             for name, related in given["relations"].items():
@@ -578,7 +576,8 @@ def apply(
     return _write(targets, Writer(source, run, theme_ids, group_ids, progress))
 
 
-def _match(resolved: list[Resolved], reviews: list[Review], by_id: dict, existing: list, source: str) -> list[Target]:
+def _match(resolved: list[Resolved], reviews: list, by_id: dict, existing: list, source: str) -> list[Target]:
+    """The targets of the drafts (`reviews`: of each draft), among `existing` ones."""
     for rec in existing:
         if rec.review_id not in by_id:
             by_id[rec.review_id] = rec.review  # from select_related
@@ -615,12 +614,9 @@ def group_drafts(resolved: list[Resolved]) -> Grouping:
     previous file is written; `apply` checks that this holds, else matches again."""
     keys = review_keys(resolved)
     pending = {key: PendingReview(key) for key in keys}
-    matcher = Matcher({}, [], source="")
-    for item, key in zip(resolved, keys, strict=True):
-        matcher.assign(item, pending[key])
+    targets = _match(resolved, [pending[key] for key in keys], {}, [], source="")
     position = {id(item): number for number, item in enumerate(resolved)}
-    groups = [[position[id(item)] for item in target.items] for target in matcher.targets.values()]
-    return Grouping(keys, groups)
+    return Grouping(keys, [[position[id(item)] for item in target.items] for target in targets])
 
 
 def _external_matches(resolved: list[Resolved], reviews: dict) -> list[Recommendation]:

@@ -57,7 +57,8 @@ class ReadAhead:
     options."""
 
     def __init__(self, *, fmt: str = "auto", state: str | None = None, session: int | None = None) -> None:
-        self.options = {"fmt": fmt, "state": state, "session": session}
+        self.fmt = fmt
+        self.options = {"state": state, "session": session}
         self.pool: Executor | None = None
         self.pending: dict[Path, Future[Prepared]] = {}
         self.reference: Resolver | None = None  # loaded once, on the caller's connection
@@ -74,8 +75,7 @@ class ReadAhead:
         the format detected for `path`)."""
         future = self.pending.pop(path, None)
         if future is None:
-            options = {"state": self.options["state"], "session": self.options["session"]}
-            return prepare(path, fmt, resolver=self._resolver(), **options)
+            return prepare(path, fmt, resolver=self._resolver(), **self.options)
         return future.result()
 
     def start(self, path: Path) -> None:
@@ -83,8 +83,7 @@ class ReadAhead:
         before the caller starts threads of its own or a transaction."""
         if path in self.pending:
             return
-        options = {"state": self.options["state"], "session": self.options["session"], "resolver": self._resolver()}
-        self.pending[path] = self._pool().submit(prepare, path, self.options["fmt"], **options)
+        self.pending[path] = self._pool().submit(prepare, path, self.fmt, resolver=self._resolver(), **self.options)
 
     def _resolver(self) -> Resolver:
         if self.reference is None:

@@ -45,10 +45,9 @@ class NewRows:
         review_id, review_index, state_name = self._review(review)
         names, facets = self.index.facets(merged["relations"])
         text, paragraph = values["text"], values["paragraph"]
-        document = " ".join([part for part in (text, names, state_name) if part])
+        document = _quoted(" ".join([part for part in (text, names, state_name) if part]))
         quoted, head, tail = self.sources.get(source) or self._source(source)
         numbers = csv_array(_DIGITS.findall(paragraph)) if paragraph else "{}"
-        document = _quoted(document)
         line = (
             f"{pk},{code},{review_id},{quoted},{_scalars(values)},{self.status},"
             f"{csv_array(merged['keys'])},{{}},{head}{merged['fingerprint']}{tail},{self.dates},{document},"

@@ -11,12 +11,10 @@ from recommendations.importers.prepare import prepare
 from recommendations.importers.resolve import Resolver, ensure_vocabulary
 from recommendations.services import recommendations_import
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-SAMPLE = DATA / "upr_info" / "upr_info_sample_5_states.csv"
-CHINA_2013 = DATA / "ohchr" / "Matrix_recommendations_2013.docx"
-SLOVENIA_2019 = DATA / "ohchr" / "UPR34_Slovenia_Thematic_list_of_Recommendations.docx"
+from .test_import import CHINA_2013, DATA, SAMPLE, SLOVENIA_2019
+from .test_import import VOLUNTARY_CSV as VOLUNTARY
+
 UHRI = DATA / "uhri" / "uhri_sample.xlsx"
-VOLUNTARY = DATA / "upr_info" / "voluntary.csv"
 
 pytestmark = pytest.mark.django_db
 

@@ -111,8 +111,7 @@ def test_each_link_table_has_one_index_led_by_the_recommendation_the_unique_pair
 
 
 def test_the_files_of_one_import_share_the_second_connection():
-    shared = indexing.SearchVectors.shared()
-    with shared, indexing.SearchVectors.opened() as first, indexing.SearchVectors.opened() as second:
+    with indexing.import_batch(), indexing.SearchVectors.opened() as first, indexing.SearchVectors.opened() as second:
         assert first is second
         side = first.side
         assert not side.closed

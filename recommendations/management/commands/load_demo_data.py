@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from recommendations.demo import assign_demo_responsibilities
-from recommendations.indexing import one_background_build
+from recommendations.indexing import import_batch
 from recommendations.services import recommendations_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "data" / "demo"
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         paths = [path for pattern in DEMO_FILES for path in sorted(DEMO_DIR.glob(pattern))]
         if not paths:
             raise CommandError(f"No demo files under {DEMO_DIR}")
-        with one_background_build():  # the new data's indexes built once, at the end
+        with import_batch():  # the new data's indexes built once, at the end
             for path in paths:
                 outcome = recommendations_import(path=path, label=str(path.relative_to(settings.BASE_DIR)))
                 if not outcome.ok:
